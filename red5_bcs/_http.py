@@ -8,6 +8,7 @@ everywhere.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import logging
 import math
@@ -40,6 +41,8 @@ RETRYABLE_STATUS_CODES = frozenset({408, 429, 500, 502, 503, 504})
 # Errors raised before a single byte of the request left this process, so
 # retrying them cannot run a non-idempotent call twice.
 _NOT_SENT_ERRORS = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
+# Indirection so tests can record waits instead of sleeping through them.
+_sleep = anyio.sleep
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,11 +170,14 @@ async def _read_limited(response: httpx2.Response, method: str, path: str) -> by
 
     chunks: list[bytes] = []
     received = 0
-    async for chunk in response.aiter_bytes():
-        received += len(chunk)
-        if received > MAX_RESPONSE_BYTES:
-            raise _too_large(response.status_code, method, path)
-        chunks.append(chunk)
+    # aclosing() finalizes the generator at once when the limit is hit, rather
+    # than whenever the garbage collector runs, which trio reports as an error.
+    async with contextlib.aclosing(response.aiter_bytes()) as body:
+        async for chunk in body:
+            received += len(chunk)
+            if received > MAX_RESPONSE_BYTES:
+                raise _too_large(response.status_code, method, path)
+            chunks.append(chunk)
     return b"".join(chunks)
 
 
@@ -227,7 +233,7 @@ async def _wait(
         "Retrying %s %s in %.2f s after %s (attempt %d of %d failed)",
         method, path, delay, reason, attempt, attempts,
     )  # fmt: skip
-    await anyio.sleep(delay)
+    await _sleep(delay)
 
 
 def _connection_error(
