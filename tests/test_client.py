@@ -743,3 +743,35 @@ def test_models_serialize_to_wire_json() -> None:
     status = UserStatus.model_validate(USER)
 
     assert json.loads(status.model_dump_json(by_alias=True)) == USER
+
+
+@pytest.mark.anyio
+async def test_auto_transport_follows_event_loop(anyio_backend: str) -> None:
+    from red5_bcs._aiohttp_transport import AiohttpTransport
+
+    client = AsyncRed5Client(credentials=CREDENTIALS)
+    transport = client._core.http()._transport
+
+    expected = (
+        AiohttpTransport if anyio_backend == "asyncio" else httpx2.AsyncHTTPTransport
+    )
+    assert type(transport) is expected
+    await client.aclose()
+
+
+@pytest.mark.anyio
+async def test_httpx_transport_can_be_forced() -> None:
+    client = AsyncRed5Client(credentials=CREDENTIALS, transport="httpx")
+
+    assert type(client._core.http()._transport) is httpx2.AsyncHTTPTransport
+    await client.aclose()
+
+
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+@pytest.mark.anyio
+async def test_aiohttp_transport_under_trio_is_configuration_error() -> None:
+    client = AsyncRed5Client(credentials=CREDENTIALS, transport="aiohttp")
+
+    with pytest.raises(ConfigurationError, match="asyncio"):
+        await client.start_recording("r")
+    await client.aclose()

@@ -108,7 +108,9 @@ def test_base_url_forms(given: str | None, expected: str) -> None:
 def test_base_url_from_environment_and_argument_precedence() -> None:
     environ = {"RED5_BASE_URL": "http://127.0.0.1:9000"}
 
-    assert resolve_base_url(None, CREDENTIALS, environ).startswith("http://127.0.0.1:9000")
+    assert resolve_base_url(None, CREDENTIALS, environ).startswith(
+        "http://127.0.0.1:9000"
+    )
     assert resolve_base_url("http://127.0.0.1:1", CREDENTIALS, environ).startswith(
         "http://127.0.0.1:1/"
     )
@@ -116,7 +118,15 @@ def test_base_url_from_environment_and_argument_precedence() -> None:
 
 @pytest.mark.parametrize(
     "given",
-    ["", "   ", "ftp://host", "http://", "http://h/?q=1", "http://u:p@h", "http://h/#x"],
+    [
+        "",
+        "   ",
+        "ftp://host",
+        "http://",
+        "http://h/?q=1",
+        "http://u:p@h",
+        "http://h/#x",
+    ],
 )
 def test_bad_base_url_is_configuration_error(given: str) -> None:
     with pytest.raises(ConfigurationError, match="base_url"):
@@ -128,7 +138,9 @@ def test_pubnub_base_url_precedence() -> None:
 
     assert resolve_pubnub_base_url(None, environ={}) == "https://ps.pndsn.com"
     assert resolve_pubnub_base_url(None, environ) == "http://127.0.0.1:9001"
-    assert resolve_pubnub_base_url("http://127.0.0.1:2", environ) == "http://127.0.0.1:2"
+    assert (
+        resolve_pubnub_base_url("http://127.0.0.1:2", environ) == "http://127.0.0.1:2"
+    )
 
 
 def test_timeout_number_caps_connect_at_five_seconds() -> None:
