@@ -169,6 +169,22 @@ async def _read_limited(response: httpx2.Response, method: str, path: str) -> by
         raise _too_large(response.status_code, method, path)
 
     chunks: list[bytes] = []
+    try:
+        await _read_chunks(response, chunks, method, path)
+    except httpx2.DecodingError:
+        raise APIResponseValidationError(
+            f"The response to {method} {path} could not be decoded with its "
+            f"Content-Encoding {response.headers.get('content-encoding', '')!r}.",
+            status_code=response.status_code,
+            method=method,
+            path=path,
+        ) from None
+    return b"".join(chunks)
+
+
+async def _read_chunks(
+    response: httpx2.Response, chunks: list[bytes], method: str, path: str
+) -> None:
     received = 0
     # aclosing() finalizes the generator at once when the limit is hit, rather
     # than whenever the garbage collector runs, which trio reports as an error.
@@ -178,7 +194,6 @@ async def _read_limited(response: httpx2.Response, method: str, path: str) -> by
             if received > MAX_RESPONSE_BYTES:
                 raise _too_large(response.status_code, method, path)
             chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _too_large(status_code: int, method: str, path: str) -> APIResponseValidationError:

@@ -216,7 +216,12 @@ class PubNubGranter:
         self._timeout = timeout
         self._policy = RetryPolicy(max_retries=max_retries)
         self._clock = clock
-        self._path = "/v3/pam/" + urllib.parse.quote(subscribe_key, safe="") + "/grant"
+        # The signature covers the path as sent, so a base URL's own path
+        # (a proxy prefix, say) is part of it.
+        prefix = urllib.parse.urlsplit(self._base_url).path
+        key = urllib.parse.quote(subscribe_key, safe="")
+        self._path = f"{prefix}/v3/pam/{key}/grant"
+        self._origin = self._base_url[: len(self._base_url) - len(prefix)]
 
     def __repr__(self) -> str:
         return f"<PubNubGranter base_url={self._base_url!r}>"
@@ -247,7 +252,7 @@ class PubNubGranter:
         response = await send_request(
             self._http,
             "POST",
-            f"{self._base_url}{self._path}?{query}",
+            f"{self._origin}{self._path}?{query}",
             headers={"Content-Type": "application/json", "User-Agent": PNSDK},
             content=body,
             timeout=self._timeout,

@@ -316,3 +316,14 @@ async def test_logs_attempts_and_retries_without_secrets(
     assert [r.levelno for r in caplog.records].count(logging.WARNING) == 1
     assert not any("secret-token" in message for message in messages)
     assert not any("state=active" in message for message in messages)
+
+
+@pytest.mark.anyio
+async def test_corrupt_gzip_body_is_validation_error(waits: list[float]) -> None:
+    async def body() -> object:
+        yield b"definitely not gzip"
+
+    corrupt = httpx2.Response(200, headers={"Content-Encoding": "gzip"}, content=body())
+
+    with pytest.raises(APIResponseValidationError, match="could not be decoded"):
+        await _send(Recorder(corrupt))

@@ -382,3 +382,31 @@ def test_parse_chat_token_rejects_garbage(token: str) -> None:
 def test_parse_chat_token_raises_only_invalid_token_error(data: bytes) -> None:
     with contextlib.suppress(InvalidTokenError):
         parse_chat_token(base64.urlsafe_b64encode(data).decode())
+
+
+@pytest.mark.anyio
+async def test_base_url_path_is_part_of_signed_path() -> None:
+    seen: list[httpx2.Request] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request)
+        data = {"message": "Success", "token": "tok"}
+        return httpx2.Response(200, json={"status": 200, "data": data})
+
+    grant = ChatGrant("alice", ("room", "room-pnpres"), True, True, 15)
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(handler)) as http:
+        await _granter(http, "http://proxy.invalid/pubnub/", uuid="u").grant(grant)
+
+    request = seen[0]
+    path = request.url.raw_path.decode().split("?")[0]
+    params = dict(request.url.params)
+    expected = sign_request(
+        secret_key=SECRET_KEY,
+        publish_key=PUBLISH_KEY,
+        method="POST",
+        path=path,
+        params=params,
+        body=request.content,
+    )
+    assert path == "/pubnub/v3/pam/sub-c-test/grant"
+    assert params["signature"] == expected
