@@ -15,7 +15,7 @@ import uvicorn
 @contextmanager
 def serve(app: Any) -> Iterator[str]:
     """Serve an ASGI app on a free loopback port and yield its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
