@@ -14,6 +14,9 @@ The client reads its settings from the environment:
 Run it from the repository root:
 
     python examples/blocking_script.py --room standup --user alice --block bob
+
+`--block` needs a user who has joined the room (on the emulator, through
+`Emulator.join` or its `/emulator/v1/join` control route).
 """
 
 from __future__ import annotations
@@ -21,7 +24,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from red5_bcs import Red5Client, Red5Error, RoomState, parse_chat_token
+from red5_bcs import (
+    NotFoundError,
+    Red5Client,
+    Red5Error,
+    RoomState,
+    parse_chat_token,
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -66,7 +75,12 @@ def show_rooms(red5: Red5Client, room: str) -> None:
     for known in rooms:
         print(f"  room {known.room_id}: state={known.state} users={known.user_count}")
 
-    users = list(red5.iter_users(room))
+    try:
+        users = list(red5.iter_users(room))
+    except NotFoundError:
+        # The service knows a room only once someone has joined it.
+        print(f"users in {room}: none, nobody has joined it yet")
+        return
     print(f"users in {room}: {len(users)}")
     for user in users:
         state = "online" if user.online else "offline"

@@ -133,8 +133,16 @@ def test_blocking_script_runs_every_step(
     assert "eyJ" not in out
 
 
-def test_blocking_script_reports_api_error(server: EmulatorServer) -> None:
+def test_blocking_script_explains_empty_room(server: EmulatorServer) -> None:
     result = run_example(server, "blocking_script.py", "--room", "empty-room")
+
+    assert result.returncode == 0
+    assert "users in empty-room: none, nobody has joined it yet" in result.stdout
+
+
+def test_blocking_script_reports_api_error(server: EmulatorServer) -> None:
+    args = ("--room", "empty-room", "--block", "bob")
+    result = run_example(server, "blocking_script.py", *args)
 
     assert result.returncode == 1
     assert "error: NotFoundError:" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import signal
 import sys
 import threading
@@ -50,8 +51,31 @@ def run_cli_emulator(
                 "".join(f"{name}={value}\n" for name, value in server.env().items())
             )
             stream.flush()
+            _announce(server, host)
             while not stop.wait(0.5):
                 pass
+            sys.stderr.write("Stopping the emulator.\n")
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
+
+
+def _announce(server: EmulatorServer, host: str) -> None:
+    # Standard output carries only the four variables, so that it can be
+    # redirected to a file; a person watching the terminal reads stderr.
+    sys.stderr.write(
+        f"Red5 emulator listening on {server.address}; press Ctrl-C to stop.\n"
+    )
+    if not _is_loopback(host):
+        sys.stderr.write(
+            f"Warning: {host} accepts connections from other machines, and the "
+            "emulator has no access control; use 127.0.0.1 unless you mean it.\n"
+        )
+    sys.stderr.flush()
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"

@@ -82,6 +82,10 @@ def test_serves_until_signal(signum: int) -> None:
     assert rooms.room_count == 0
     assert returncode == 0, stderr
     assert "Traceback" not in stderr
+    assert "Red5 emulator listening on 127.0.0.1:" in stderr
+    assert "press Ctrl-C to stop" in stderr
+    assert "Stopping the emulator." in stderr
+    assert "Warning" not in stderr
 
 
 @pytest.mark.network
@@ -119,3 +123,22 @@ def test_port_out_of_range_exits_2() -> None:
     result = run_command(["emulator", "--port", "70000"], {})
 
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.0.2.10", False),
+    ],
+)
+def test_non_loopback_hosts_are_flagged(host: str, loopback: bool) -> None:
+    from red5_bcs.testing._command import _is_loopback
+
+    assert _is_loopback(host) is loopback
