@@ -19,6 +19,8 @@ TEST_TOOLS = [
     # PubNub's official SDK is the oracle for grant signatures and tokens.
     "pubnub>=10.4",
     "cbor2>=5.6",
+    # The load and socket tests count the process's open sockets.
+    "psutil>=6",
 ]
 LINT_TOOLS = ["ruff>=0.8"]
 TYPECHECK_TOOLS = ["mypy>=1.13", "pytest>=8.3", "trio>=0.27"]

@@ -406,6 +406,13 @@ async def _send(
         # aiohttp raises ValueError for a method or header value with
         # forbidden characters, where httpcore2 raises LocalProtocolError.
         error = httpx2.LocalProtocolError(str(exc), request=request)
+    except RuntimeError:
+        if not session.closed:
+            raise
+        # aclose() ran while this request waited for a pool slot.
+        error = httpx2.ConnectError(
+            "The transport was closed before the request was sent.", request=request
+        )
 
     # Raised outside the except clauses, so that the aiohttp exception, whose
     # message may contain the URL, is not chained as its context.

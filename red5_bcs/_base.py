@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import platform
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+import anyio
 import httpx2
 from pydantic import BaseModel, ValidationError
 
@@ -22,6 +24,7 @@ from ._config import (
 )
 from ._credentials import Red5Credentials
 from ._errors import (
+    APIConnectionError,
     APIResponseValidationError,
     ConfigurationError,
     Red5Error,
@@ -120,6 +123,7 @@ class ClientCore:
     closed: bool = field(default=False, init=False)
     _own_http: httpx2.AsyncClient | None = field(default=None, init=False)
     _granter: ChatGranter | None = field(default=None, init=False)
+    _calls: set[anyio.CancelScope] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
         secret = self.credentials.conference_secret.get_secret_value().encode("utf-8")
@@ -153,6 +157,10 @@ class ClientCore:
             )
         if transport not in ("auto", "httpx", "aiohttp"):
             raise ConfigurationError("transport must be 'auto', 'httpx' or 'aiohttp'.")
+        if clock is not None and not callable(clock):
+            raise ConfigurationError(
+                "clock must be a function that returns the time in Unix seconds."
+            )
         return cls(
             credentials=resolved,
             base_url=resolve_base_url(base_url, resolved),
@@ -196,9 +204,36 @@ class ClientCore:
                 "This client has been closed; create a new client to make more calls."
             )
 
+    @contextlib.contextmanager
+    def cancel_on_close(self) -> Iterator[None]:
+        """Run the enclosed call so that `aclose()` ends it.
+
+        Raises:
+            APIConnectionError: The client was closed during the call.
+        """
+        self.ensure_open()
+        scope = anyio.CancelScope()
+        self._calls.add(scope)
+        try:
+            with scope:
+                yield
+        finally:
+            self._calls.discard(scope)
+        if scope.cancelled_caught:
+            raise APIConnectionError(
+                "The call was stopped because the client was closed while it was "
+                "in progress; create a new client to make more calls."
+            )
+
     async def aclose(self) -> None:
-        """Close our pool (never a caller's) and refuse further calls."""
+        """End calls in progress, close our pool (never a caller's), refuse more.
+
+        Calls in progress are cancelled first, so that none of them waits for
+        a connection from a pool that is closing.
+        """
         self.closed = True
+        for scope in list(self._calls):
+            scope.cancel()
         own, self._own_http = self._own_http, None
         if own is not None:
             await own.aclose()
@@ -244,19 +279,20 @@ async def call_api(
         url += "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
 
     token = core.admin_tokens.get(token_room)
-    response = await send_request(
-        core.http(),
-        method,
-        url,
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-        },
-        timeout=options.timeout,
-        policy=RetryPolicy(max_retries=options.max_retries),
-        idempotent=method == "GET",
-    )
+    with core.cancel_on_close():
+        response = await send_request(
+            core.http(),
+            method,
+            url,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            },
+            timeout=options.timeout,
+            policy=RetryPolicy(max_retries=options.max_retries),
+            idempotent=method == "GET",
+        )
     return parse_response(response, model)
 
 

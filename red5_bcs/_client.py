@@ -165,7 +165,11 @@ class AsyncRed5Client:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool, unless it was passed in as `http_client`."""
+        """Close the connection pool, unless it was passed in as `http_client`.
+
+        Calls still in progress, on this client or a copy of it, end with
+        `APIConnectionError`.
+        """
         await self._core.aclose()
 
     # Tokens
@@ -204,7 +208,8 @@ class AsyncRed5Client:
         core.ensure_open()
 
         grant = ChatGrant(user_id, (room_id, f"{room_id}-pnpres"), True, True, minutes)
-        pubnub_token = await self._granter().grant(grant)
+        with core.cancel_on_close():
+            pubnub_token = await self._granter().grant(grant)
         issued = int(core.clock())
         claims = {
             "uid": user_id,
@@ -255,9 +260,9 @@ class AsyncRed5Client:
         self._core.ensure_open()
 
         channels = (channel_id, f"{channel_id}-pnpres")
-        return await self._granter().grant(
-            ChatGrant(user_id, channels, read, write, minutes)
-        )
+        grant = ChatGrant(user_id, channels, read, write, minutes)
+        with self._core.cancel_on_close():
+            return await self._granter().grant(grant)
 
     def verify_conference_token(
         self, token: str, *, leeway: float = 30

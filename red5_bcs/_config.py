@@ -120,7 +120,7 @@ def _normalize_url(name: str, value: object, *, default_path: str) -> str:
     if "://" not in text:
         text = f"https://{text}"
 
-    parts = urllib.parse.urlsplit(text)
+    parts = _split_url(name, text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
             f"{name} must be an http:// or https:// URL with a host, such as "
@@ -132,6 +132,28 @@ def _normalize_url(name: str, value: object, *, default_path: str) -> str:
         )
     path = parts.path.rstrip("/") or default_path
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def _split_url(name: str, text: str) -> urllib.parse.SplitResult:
+    """Split a URL, raising for one that httpx2 could not send a request to."""
+    try:
+        parts = urllib.parse.urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+        httpx2.URL(text)
+    except (ValueError, httpx2.InvalidURL):
+        raise _invalid_url(name) from None
+
+    host = parts.hostname or ""
+    if any(char.isspace() or not char.isprintable() for char in host):
+        raise _invalid_url(name)
+    return parts
+
+
+def _invalid_url(name: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"{name} is not a valid URL: check the host name, the IPv6 brackets and "
+        "the port (0 to 65535)."
+    )
 
 
 def resolve_timeout(timeout: float | httpx2.Timeout | None) -> httpx2.Timeout:

@@ -83,14 +83,20 @@ class Red5Credentials(BaseModel):
             The five credentials sealed inside the secret.
 
         Raises:
-            CredentialsError: A step of opening failed (base64, hex, AES block
-                size, padding, UTF-8 or the fields). The message names the
-                step and contains none of the inputs.
+            CredentialsError: The key is not valid text, or a step of
+                opening failed (base64, hex, AES block size, padding, UTF-8 or
+                the fields). The message names the step and contains none of
+                the inputs.
         """
         if not isinstance(master_key, str) or not isinstance(master_secret, str):
             raise CredentialsError("The master key and master secret must be strings.")
         if not master_key:
             raise CredentialsError("The master key is empty.")
+        if not _is_unicode_text(master_key):
+            raise CredentialsError(
+                "The master key contains a lone surrogate and is not valid "
+                "Unicode text; copy it again from the Red5 Cloud console."
+            )
         if not master_secret:
             raise CredentialsError("The master secret is empty.")
 
@@ -113,11 +119,16 @@ def seal_master_secret(master_key: str, credentials: Red5Credentials) -> str:
         The sealed master secret.
 
     Raises:
-        InvalidArgumentError: The master key is empty, or a credential
-            contains `|`, which would split it into two fields.
+        InvalidArgumentError: The master key or a credential is empty or
+            contains a lone surrogate, or a credential contains `|`, which
+            would split it into two fields.
     """
     if not isinstance(master_key, str) or not master_key:
         raise InvalidArgumentError("master_key", "master_key must be a non-empty str.")
+    if not _is_unicode_text(master_key):
+        raise InvalidArgumentError(
+            "master_key", "master_key contains a lone surrogate and is not valid text."
+        )
 
     fields = (
         credentials.conference_secret.get_secret_value(),
@@ -127,9 +138,10 @@ def seal_master_secret(master_key: str, credentials: Red5Credentials) -> str:
         credentials.stream_manager_host,
     )
     for name, value in zip(_FIELD_NAMES, fields, strict=True):
-        if "|" in value or not value:
+        if "|" in value or not value or not _is_unicode_text(value):
             raise InvalidArgumentError(
-                "credentials", f"{name} must be non-empty and must not contain '|'."
+                "credentials",
+                f"{name} must be non-empty Unicode text and must not contain '|'.",
             )
 
     plaintext = "|".join(fields).encode("utf-8")
@@ -138,6 +150,15 @@ def seal_master_secret(master_key: str, credentials: Red5Credentials) -> str:
     encryptor = _cipher(_aes_key(master_key)).encryptor()
     ciphertext = encryptor.update(padded) + encryptor.finalize()
     return base64.b64encode(ciphertext.hex().encode("ascii")).decode("ascii")
+
+
+def _is_unicode_text(value: str) -> bool:
+    # A lone surrogate cannot be encoded as UTF-8, which the key derivation needs.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _aes_key(master_key: str) -> bytes:
@@ -150,14 +171,22 @@ def _cipher(key: bytes) -> Cipher[modes.ECB]:
     return Cipher(algorithms.AES(key), modes.ECB())  # noqa: S305
 
 
+# The errors below are raised after their `except` blocks, never inside them:
+# a UnicodeError raised by a codec holds its whole input (the master secret,
+# or the decrypted credentials), and would stay reachable as `__context__`
+# even with `raise ... from None`.
+
+
 def _decode_ciphertext(master_secret: str) -> bytes:
     try:
         hex_bytes = base64.b64decode(master_secret.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError):
+        hex_bytes = None
+    if hex_bytes is None:
         raise CredentialsError(
             "The master secret is not valid base64; copy it again from the "
             "Red5 Cloud console."
-        ) from None
+        )
 
     try:
         hex_text = hex_bytes.decode("ascii")
@@ -192,12 +221,15 @@ def _decrypt(key: bytes, ciphertext: bytes) -> str:
         )
 
     try:
-        return padded[:-padding_length].decode("utf-8")
+        plaintext = padded[:-padding_length].decode("utf-8")
     except UnicodeDecodeError:
+        plaintext = None
+    if plaintext is None:
         raise CredentialsError(
             "The master secret does not decrypt to UTF-8 text; the master key "
             "probably does not belong to this master secret."
-        ) from None
+        )
+    return plaintext
 
 
 def _parse_fields(plaintext: str) -> Red5Credentials:

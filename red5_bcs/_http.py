@@ -110,7 +110,8 @@ async def send_request(
 
     Raises:
         APITimeoutError: The last attempt timed out.
-        APIConnectionError: The last attempt failed without a usable response.
+        APIConnectionError: The last attempt failed without a usable response,
+            or the client was closed while the request was in progress.
         APIResponseValidationError: The body is larger than `MAX_RESPONSE_BYTES`.
     """
     request = client.build_request(
@@ -134,6 +135,12 @@ async def send_request(
                 raise _connection_error(exc, method, path) from exc
             await _wait(policy.backoff(attempt), method, path, attempt, attempts, exc)
             continue
+        except RuntimeError:
+            # httpx2, and the aiohttp transport for a request that was waiting
+            # for a connection, raise RuntimeError once the client is closed.
+            if not client.is_closed:
+                raise
+            raise _closed_error(method, path) from None
 
         elapsed_ms = (time.perf_counter() - started) * 1000
         logger.debug(
@@ -223,7 +230,8 @@ def _parse_retry_after(value: str | None) -> float | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    # str.isdigit() alone also accepts digits such as "²" that float() rejects.
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -249,6 +257,15 @@ async def _wait(
         method, path, delay, reason, attempt, attempts,
     )  # fmt: skip
     await _sleep(delay)
+
+
+def _closed_error(method: str, path: str) -> APIConnectionError:
+    return APIConnectionError(
+        f"{method} {path} was stopped because its HTTP client was closed; "
+        "create a new client to make more calls.",
+        method=method,
+        path=path,
+    )
 
 
 def _connection_error(

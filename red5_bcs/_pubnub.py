@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import logging
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -45,6 +46,8 @@ __all__ = [
 
 DEFAULT_PUBNUB_BASE_URL = "https://ps.pndsn.com"
 PNSDK = f"red5-bcs-python/{__version__}"
+_GRANT_PATH_PART = "/v3/pam/"
+_REDACTED = "redacted"
 
 
 class Permission:
@@ -262,6 +265,30 @@ class PubNubGranter:
         return _token_from_envelope(response.status_code, response.content)
 
 
+class _GrantSignatureFilter(logging.Filter):
+    """A log filter that hides the signature in httpx2's line for each grant.
+
+    httpx2 logs every request's full URL at INFO, and the query of a grant
+    URL carries its signature, which must never reach a log.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redact_grant_url(arg) for arg in record.args)
+        return True
+
+
+def _redact_grant_url(value: object) -> object:
+    if not isinstance(value, httpx2.URL):
+        return value
+    if _GRANT_PATH_PART in value.path and "signature" in value.params:
+        return value.copy_set_param("signature", _REDACTED)
+    return value
+
+
+logging.getLogger("httpx2").addFilter(_GrantSignatureFilter())
+
+
 def _token_from_envelope(status_code: int, content: bytes) -> str:
     try:
         envelope = json.loads(content)
@@ -277,9 +304,8 @@ def _token_from_envelope(status_code: int, content: bytes) -> str:
     error = envelope.get("error") if isinstance(envelope, dict) else None
     message = error.get("message") if isinstance(error, dict) else None
     details = error.get("details") if isinstance(error, dict) else None
-    detail = (
-        details[0].get("message") if details and isinstance(details[0], dict) else None
-    )
+    first = details[0] if isinstance(details, list) and details else None
+    detail = first.get("message") if isinstance(first, dict) else None
     pubnub_message = " ".join(str(part) for part in (message, detail) if part) or None
     if status_code == 200:
         text = "PubNub answered the grant with 200 but no token in the body."
@@ -373,8 +399,8 @@ def parse_chat_token(token: str) -> ChatTokenGrant:
     if not isinstance(decoded, dict):
         raise InvalidTokenError("The PubNub token is not a CBOR map.")
 
-    fields = {_text(key): value for key, value in decoded.items()}
     try:
+        fields = {_text(key): value for key, value in decoded.items()}
         resources = _text_keys(fields.get("res", {}))
         patterns = _text_keys(fields.get("pat", {}))
         uuid = fields.get("uuid")

@@ -22,7 +22,7 @@ from anyio.from_thread import BlockingPortal
 from ._base import TransportName
 from ._client import AsyncRed5Client
 from ._credentials import Red5Credentials
-from ._errors import Red5Error
+from ._errors import ConfigurationError, Red5Error
 from ._models import (
     ActionResult,
     ExternalStreams,
@@ -134,6 +134,8 @@ class Red5Client:
         clock: Callable[[], float] | None = None,
         backend: Literal["asyncio", "trio"] = "asyncio",
     ) -> None:
+        if backend not in ("asyncio", "trio"):
+            raise ConfigurationError("backend must be 'asyncio' or 'trio'.")
         self._async = AsyncRed5Client(
             master_key,
             master_secret,
@@ -211,7 +213,10 @@ class Red5Client:
         return Red5Client._wrap(copy, self._portal_thread)
 
     def close(self) -> None:
-        """Close the connection pool and stop the background event loop."""
+        """Close the connection pool and stop the background event loop.
+
+        Calls still in progress in other threads end with `APIConnectionError`.
+        """
         with self._lock:
             if not self._async.is_closed:
                 self._call(self._async.aclose)

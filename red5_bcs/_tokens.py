@@ -21,7 +21,7 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Annotated, Any, Protocol, TypeVar, runtime_checkable
 
 from joserfc import jws
 from joserfc.errors import JoseError, SecurityWarning
@@ -46,6 +46,11 @@ _HEADER = {"alg": "HS256", "typ": "JWT"}
 # Real tokens are well under 4 KiB; the bound keeps hostile input cheap to reject.
 _MAX_TOKEN_LENGTH = 64 * 1024
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+# 9999-12-31T23:59:59Z, the last second a `datetime` can hold. A claim beyond
+# it, or before 1970, is rejected so that `issued_at` and `expires_at` (and
+# the messages that quote them) always work.
+_MAX_UNIX_SECONDS = 253_402_300_799
+_UnixSeconds = Annotated[int, Field(ge=0, le=_MAX_UNIX_SECONDS)]
 
 ClaimsT = TypeVar("ClaimsT", bound="AdminClaims")
 
@@ -69,8 +74,8 @@ class AdminClaims(BaseModel):
         room_id: The room the call is about, or `admin` for calls that are not
             about one room (wire name `roomId`).
         role: Always `Role.ADMIN`.
-        iat: Issue time, Unix seconds.
-        exp: Expiry time, Unix seconds.
+        iat: Issue time, Unix seconds from 1970 to the end of 9999.
+        exp: Expiry time, Unix seconds, in the same range.
     """
 
     model_config = ConfigDict(
@@ -80,8 +85,8 @@ class AdminClaims(BaseModel):
     uid: str
     room_id: str
     role: Role
-    iat: int
-    exp: int
+    iat: _UnixSeconds
+    exp: _UnixSeconds
 
     @property
     def issued_at(self) -> datetime:

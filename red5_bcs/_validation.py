@@ -181,7 +181,7 @@ def check_choice(name: str, value: object, choices: type[EnumT]) -> EnumT:
 
 
 def check_timestamp_ms(name: str, value: object) -> int | None:
-    """Check a point in time: Unix milliseconds, an aware datetime, or None.
+    """Check a time from 1970 on: Unix milliseconds, an aware datetime, or None.
 
     Returns:
         The time in Unix milliseconds, or None.
@@ -195,5 +195,10 @@ def check_timestamp_ms(name: str, value: object) -> int | None:
                 f"{name} is a naive datetime; pass an aware one, such as "
                 "datetime.now(timezone.utc).",
             )
-        return math.floor(value.timestamp() * 1000)
+        milliseconds = math.floor(value.timestamp() * 1000)
+        if milliseconds < 0:
+            raise InvalidArgumentError(
+                name, f"{name} must not be before 1970-01-01T00:00:00Z."
+            )
+        return milliseconds
     return check_int(name, value, minimum=0)

@@ -906,3 +906,20 @@ def test_import_red5_bcs_leaves_aiohttp_unimported() -> None:
     )
 
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.anyio
+async def test_close_while_waiting_for_slot_raises_connect_error() -> None:
+    transport = AiohttpTransport(limits=httpx2.Limits(max_connections=1))
+    with anyio.fail_after(TEST_TIMEOUT):
+        async with (
+            RawServer(respond_to_every_request()) as server,
+            httpx2.AsyncClient(transport=transport) as client,
+        ):
+            async with client.stream("GET", server.url()):
+                waiting = asyncio.create_task(client.get(server.url()))
+                await asyncio.sleep(0.1)
+                await transport.aclose()
+            # Leaving the stream frees the slot, after the session closed.
+            with pytest.raises(httpx2.ConnectError, match="closed"):
+                await waiting

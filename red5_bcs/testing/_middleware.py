@@ -16,6 +16,7 @@ other ASGI server, a drop becomes that server's 500 response.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -52,7 +53,8 @@ class RecordedRequest:
     Attributes:
         method: The HTTP method.
         raw_path: The path as sent, percent escapes included.
-        query: The raw query string, without `?`.
+        query: The raw query string, without `?`, with the value of a PubNub
+            `signature` parameter replaced by `redacted`.
         status: The response status, or None when no response was sent.
         fault: The fault outcome applied (`status`, `delay`, `drop`,
             `malformed`, `redirect`, `body_bytes` or `pass`), or None.
@@ -126,7 +128,7 @@ class FaultMiddleware:
             if recorded:
                 return
             recorded = True
-            query = scope.get("query_string", b"").decode("latin-1")
+            query = _redact(scope.get("query_string", b"").decode("latin-1"))
             entry = RecordedRequest(
                 scope["method"], raw_path, query, status, fault, arrived
             )
@@ -201,3 +203,12 @@ async def _drop(kind: str, scope: Scope, receive: Receive, send: Send) -> None:
 
 def _raw_path(scope: Scope) -> str:
     return raw_path_of(scope).decode("latin-1")
+
+
+_SIGNATURE_PARAMETER = re.compile(r"(^|&)(signature=)[^&]*")
+
+
+def _redact(query: str) -> str:
+    # A grant's signature is a credential for its request; the log is shown
+    # to tests and over the control API, so it never keeps one.
+    return _SIGNATURE_PARAMETER.sub(r"\1\2redacted", query)

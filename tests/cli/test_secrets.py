@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
-import urllib.parse
 from typing import Any
 
 import pytest
 from typer.testing import Result
 
-from red5_bcs import _cbor
+from red5_bcs import _cbor, _pubnub
 from red5_bcs.testing import Emulator, EmulatorServer
 
 from .conftest import Loopback, run_command
@@ -30,10 +29,23 @@ def _secrets_of(emulator: Emulator, master_secrets: list[str]) -> list[str]:
         credentials.conference_secret.get_secret_value(),
         credentials.pubnub_secret_key.get_secret_value(),
     ]
-    for request in emulator.requests:
-        query = urllib.parse.parse_qs(request.query)
-        values += query.get("signature", [])
+    # The emulator's request log redacts signatures, so they are recorded as
+    # the SDK computes them.
+    values += REQUEST_SIGNATURES
     return values
+
+
+# Every PubNub request signature computed while the commands ran.
+REQUEST_SIGNATURES: list[str] = []
+
+
+def _recording_sign_request(**kwargs: Any) -> str:
+    signature = _ORIGINAL_SIGN_REQUEST(**kwargs)
+    REQUEST_SIGNATURES.append(signature)
+    return signature
+
+
+_ORIGINAL_SIGN_REQUEST = _pubnub.sign_request
 
 
 def _token_signatures(tokens: list[str]) -> list[str]:
@@ -101,8 +113,11 @@ def outputs(loopback: Loopback, tmp_path_factory: pytest.TempPathFactory) -> Out
         ["rooms", "--master-key", "wrong-key-for-this-secret"],
     ]  # fmt: skip
     results = []
-    for command in commands:
-        results.append((command, run_command(["--verbose", *command], loopback.env)))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_pubnub, "sign_request", _recording_sign_request)
+        for command in commands:
+            output = run_command(["--verbose", *command], loopback.env)
+            results.append((command, output))
     return results
 
 
