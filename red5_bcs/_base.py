@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import platform
+import sys
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
@@ -99,6 +99,11 @@ def _make_transport(
 
 
 def _running_asyncio() -> bool:
+    # An asyncio loop can only run once asyncio has been imported, so a
+    # program that never imports it (a trio one) does not load it here.
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None:
+        return False
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -102,6 +102,7 @@ class AsyncRed5Client:
         clock: Callable[[], float] | None = None,
     ) -> None:
         self._options = CallOptions.create(timeout, max_retries)
+        self._chat_granter: ChatGranter | None = None
         self._core = ClientCore.create(
             master_key,
             master_secret,
@@ -146,6 +147,7 @@ class AsyncRed5Client:
         """
         copy = object.__new__(AsyncRed5Client)
         copy._core = self._core
+        copy._chat_granter = None
         copy._options = CallOptions.create(
             self._options.timeout if timeout is None else timeout,
             self._options.max_retries if max_retries is None else max_retries,
@@ -589,7 +591,14 @@ class AsyncRed5Client:
     # Internals
 
     def _granter(self) -> ChatGranter:
-        return self._core.granter(self._options.timeout, self._options.max_retries)
+        # Made once per client rather than per grant, because its settings are
+        # this client's options, which never change.
+        if self._chat_granter is None:
+            options = self._options
+            self._chat_granter = self._core.granter(
+                options.timeout, options.max_retries
+            )
+        return self._chat_granter
 
     async def _call(
         self,

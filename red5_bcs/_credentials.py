@@ -12,12 +12,14 @@ import base64
 import binascii
 import hashlib
 import re
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from pydantic import AfterValidator, BaseModel, ConfigDict, SecretStr, ValidationError
 
 from ._errors import CredentialsError, InvalidArgumentError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
 __all__ = ["Red5Credentials", "seal_master_secret"]
 
@@ -167,6 +169,10 @@ def _aes_key(master_key: str) -> bytes:
 
 
 def _cipher(key: bytes) -> Cipher[modes.ECB]:
+    # Imported on first use, because only opening or sealing a master secret
+    # needs it, and it adds about 10 ms to `import red5_bcs`.
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
     # ECB is the mode Red5 Cloud seals master secrets with.
     return Cipher(algorithms.AES(key), modes.ECB())  # noqa: S305
 

@@ -71,7 +71,11 @@ def _check_id(name: str, value: object, max_length: int) -> str:
         raise InvalidArgumentError(
             name, f"{name} must not be empty or only whitespace."
         )
-    if any(unicodedata.category(char) == "Cc" for char in stripped):
+    # isprintable() is false for every control character, so the slower
+    # per-character check runs only for ids that contain something unusual.
+    if not stripped.isprintable() and any(
+        unicodedata.category(char) == "Cc" for char in stripped
+    ):
         raise InvalidArgumentError(name, f"{name} must not contain control characters.")
     if len(stripped) > max_length:
         raise InvalidArgumentError(
@@ -100,6 +104,8 @@ def check_channel_id(value: object, name: str = "channel_id") -> str:
     takes seven.
     """
     stripped = _check_id(name, value, MAX_CHANNEL_ID_LENGTH)
+    if _CHANNEL_FORBIDDEN.isdisjoint(stripped):
+        return stripped
     forbidden = sorted({char for char in stripped if char in _CHANNEL_FORBIDDEN})
     if forbidden:
         shown = " ".join("space" if char == " " else repr(char) for char in forbidden)
