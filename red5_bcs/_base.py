@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import anyio
+import anyio.lowlevel
 import httpx2
 from pydantic import BaseModel, ValidationError
 
@@ -30,7 +31,7 @@ from ._errors import (
     Red5Error,
     status_error_class,
 )
-from ._http import RawResponse, RetryPolicy, send_request
+from ._http import RawResponse, RetryPolicy, parse_retry_after, send_request
 from ._pubnub import ChatGranter, PubNubGranter
 from ._tokens import AdminTokenCache, HS256Minter, TokenMinter
 from ._validation import check_int
@@ -127,6 +128,7 @@ class ClientCore:
     admin_tokens: AdminTokenCache = field(init=False)
     closed: bool = field(default=False, init=False)
     _own_http: httpx2.AsyncClient | None = field(default=None, init=False)
+    _own_http_loop: object = field(default=None, init=False)
     _granter: ChatGranter | None = field(default=None, init=False)
     _calls: set[anyio.CancelScope] = field(default_factory=set, init=False)
 
@@ -161,7 +163,9 @@ class ClientCore:
                 "chat_granter must have an async grant(grant) method."
             )
         if transport not in ("auto", "httpx", "aiohttp"):
-            raise ConfigurationError("transport must be 'auto', 'httpx' or 'aiohttp'.")
+            raise ConfigurationError(
+                f"transport must be 'auto', 'httpx' or 'aiohttp', not {transport!r}."
+            )
         if clock is not None and not callable(clock):
             raise ConfigurationError(
                 "clock must be a function that returns the time in Unix seconds."
@@ -183,8 +187,17 @@ class ClientCore:
         self.ensure_open()
         if self.user_http is not None:
             return self.user_http
+        loop = anyio.lowlevel.current_token()
         if self._own_http is None:
             self._own_http = _make_http_client(self.limits, self.transport)
+            self._own_http_loop = loop
+        elif loop != self._own_http_loop:
+            raise Red5Error(
+                "This client's connection pool belongs to the event loop that "
+                "made its first request, and cannot be used from another one. "
+                "Create one client per event loop, for example in your "
+                "application's lifespan or in a test fixture."
+            )
         return self._own_http
 
     def granter(self, timeout: httpx2.Timeout, max_retries: int) -> ChatGranter:
@@ -351,6 +364,8 @@ def _status_error(response: RawResponse) -> Exception:
         body=body,
         method=response.method,
         path=response.path,
+        headers={name.lower(): value for name, value in response.headers.items()},
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
     )
 
 

@@ -165,6 +165,13 @@ def resolve_timeout(timeout: float | httpx2.Timeout | None) -> httpx2.Timeout:
     valid = isinstance(timeout, int | float) and not isinstance(timeout, bool)
     if not valid or not (0 < timeout < math.inf):
         raise ConfigurationError(
-            "timeout must be a positive number of seconds, an httpx2.Timeout or None."
+            "timeout must be a positive number of seconds, an httpx2.Timeout or "
+            f"None, not {_shown(timeout)}."
         )
     return httpx2.Timeout(float(timeout), connect=min(5.0, float(timeout)))
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, int | float | str) and len(repr(value)) <= 40:
+        return repr(value)
+    return f"a {type(value).__name__}"

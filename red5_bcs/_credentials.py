@@ -78,8 +78,10 @@ class Red5Credentials(BaseModel):
         """Open a sealed master secret with its master key.
 
         Args:
-            master_key: The account's master key.
-            master_secret: The account's sealed master secret.
+            master_key: The account's master key; surrounding whitespace is
+                ignored.
+            master_secret: The account's sealed master secret; surrounding
+                whitespace is ignored.
 
         Returns:
             The five credentials sealed inside the secret.
@@ -92,6 +94,10 @@ class Red5Credentials(BaseModel):
         """
         if not isinstance(master_key, str) or not isinstance(master_secret, str):
             raise CredentialsError("The master key and master secret must be strings.")
+        # Copied from a console or a file, both often carry a newline or spaces,
+        # which neither value can contain.
+        master_key = master_key.strip()
+        master_secret = master_secret.strip()
         if not master_key:
             raise CredentialsError("The master key is empty.")
         if not _is_unicode_text(master_key):

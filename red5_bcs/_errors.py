@@ -13,7 +13,7 @@ Every exception the SDK raises on purpose derives from `Red5Error`::
     └── APIError                    a conference API call failed
         ├── APIConnectionError      no usable response (connect, read, protocol)
         │   └── APITimeoutError     ... because a timeout expired
-        ├── APIStatusError          the server answered with a 4xx or 5xx
+        ├── APIStatusError          the server returned a 4xx or 5xx
         │   ├── BadRequestError         400
         │   ├── AuthenticationError     401
         │   ├── PermissionDeniedError   403
@@ -29,6 +29,7 @@ argument, the step or the request path, never the sensitive value.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
@@ -137,13 +138,18 @@ class APITimeoutError(APIConnectionError):
 
 
 class APIStatusError(APIError):
-    """The conference API answered with a 4xx or 5xx status.
+    """The conference API returned a 4xx or 5xx status.
 
     Attributes:
         status_code: The HTTP status code.
         message: The server's `message` field, or the reason phrase when the
             body had none.
         body: The decoded JSON body, or `None` when it was not JSON.
+        headers: The response headers, names in lower case.
+        retry_after: The wait the server asked for in `Retry-After`, in
+            seconds, or `None` when it did not ask. After a `RateLimitError`
+            whose wait was too long to retry automatically, this says how
+            long to wait before trying again.
     """
 
     def __init__(
@@ -154,44 +160,48 @@ class APIStatusError(APIError):
         body: Any = None,
         method: str = "",
         path: str = "",
+        headers: Mapping[str, str] | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.status_code = status_code
         self.message = message
         self.body = body
+        self.headers = dict(headers or {})
+        self.retry_after = retry_after
         where = f" ({method} {path})" if method else ""
         super().__init__(
-            f"The conference API answered {status_code}{where}: {message}",
+            f"The conference API returned {status_code}{where}: {message}",
             method=method,
             path=path,
         )
 
 
 class BadRequestError(APIStatusError):
-    """The server answered 400 Bad Request."""
+    """The server returned 400 Bad Request."""
 
 
 class AuthenticationError(APIStatusError):
-    """The server answered 401: the admin token was missing or invalid."""
+    """The server returned 401: the admin token was missing or invalid."""
 
 
 class PermissionDeniedError(APIStatusError):
-    """The server answered 403: the token is valid but not allowed here."""
+    """The server returned 403: the token is valid but not allowed here."""
 
 
 class NotFoundError(APIStatusError):
-    """The server answered 404: the room, user or stream does not exist."""
+    """The server returned 404: the room, user or stream does not exist."""
 
 
 class ConflictError(APIStatusError):
-    """The server answered 409, for example a recording already running."""
+    """The server returned 409, for example a recording already running."""
 
 
 class RateLimitError(APIStatusError):
-    """The server answered 429 Too Many Requests."""
+    """The server returned 429 Too Many Requests."""
 
 
 class InternalServerError(APIStatusError):
-    """The server answered with a 5xx status."""
+    """The server returned with a 5xx status."""
 
 
 class APIResponseValidationError(APIError):

@@ -29,6 +29,7 @@ __all__ = [
     "RETRYABLE_STATUS_CODES",
     "RawResponse",
     "RetryPolicy",
+    "parse_retry_after",
     "send_request",
 ]
 
@@ -217,7 +218,7 @@ def _retry_delay(
     headers: httpx2.Headers, policy: RetryPolicy, attempt: int
 ) -> float | None:
     """Return the wait before the next attempt, or None to stop retrying."""
-    retry_after = _parse_retry_after(headers.get("retry-after"))
+    retry_after = parse_retry_after(headers.get("retry-after"))
     if retry_after is None:
         return policy.backoff(attempt)
     if retry_after > policy.max_retry_after:
@@ -225,7 +226,7 @@ def _retry_delay(
     return retry_after
 
 
-def _parse_retry_after(value: str | None) -> float | None:
+def parse_retry_after(value: str | None) -> float | None:
     """Parse `Retry-After` as delay-seconds or an HTTP date (RFC 9110 10.2.3)."""
     if value is None:
         return None

@@ -306,12 +306,13 @@ def _token_from_envelope(status_code: int, content: bytes) -> str:
     details = error.get("details") if isinstance(error, dict) else None
     first = details[0] if isinstance(details, list) and details else None
     detail = first.get("message") if isinstance(first, dict) else None
-    pubnub_message = " ".join(str(part) for part in (message, detail) if part) or None
+    parts = [str(part) for part in (message, detail) if part]
+    pubnub_message = ": ".join(parts) if parts else None
     if status_code == 200:
-        text = "PubNub answered the grant with 200 but no token in the body."
+        text = "PubNub returned 200 for the grant but no token in the body."
     else:
         text = f"PubNub rejected the grant with status {status_code}"
-        text += f": {pubnub_message}" if pubnub_message else "."
+        text += f": {pubnub_message.rstrip('.')}." if pubnub_message else "."
     raise ChatGrantError(text, status_code=status_code, pubnub_message=pubnub_message)
 
 

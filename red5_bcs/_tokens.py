@@ -29,8 +29,8 @@ from pydantic.alias_generators import to_camel
 from ._errors import ExpiredTokenError, InvalidArgumentError, InvalidTokenError
 
 if TYPE_CHECKING:
-    from joserfc.jwk import OctKey
     from joserfc._rfc7515.model import JWSAlgModel
+    from joserfc.jwk import OctKey
 
 __all__ = [
     "AdminClaims",

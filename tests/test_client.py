@@ -775,3 +775,31 @@ async def test_aiohttp_transport_under_trio_is_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="asyncio"):
         await client.start_recording("r")
     await client.aclose()
+
+
+def test_own_pool_refuses_a_second_event_loop() -> None:
+    client = AsyncRed5Client(
+        credentials=CREDENTIALS,
+        transport="httpx",
+        chat_granter=FakeGranter(),
+        base_url="http://127.0.0.1:9",
+    )
+
+    async def open_pool() -> None:
+        client._core.http()
+
+    asyncio.run(open_pool())
+
+    with pytest.raises(Red5Error, match="another one"):
+        asyncio.run(open_pool())
+
+
+def test_master_credentials_ignore_surrounding_whitespace() -> None:
+    from red5_bcs import seal_master_secret
+
+    key = "0123456789abcdef-key"
+    secret = seal_master_secret(key, CREDENTIALS)
+
+    opened = Red5Credentials.from_master(f" {key}\n", f"\t{secret}\n")
+
+    assert opened == CREDENTIALS

@@ -283,7 +283,7 @@ async def test_grant_rejection_raises_chat_grant_error(
     assert caught.value.status_code == 400
     assert (
         caught.value.pubnub_message
-        == "Invalid ttl Range should be 1 to 43200 minute(s)."
+        == "Invalid ttl: Range should be 1 to 43200 minute(s)."
     )
     assert "Invalid ttl" in str(caught.value)
 

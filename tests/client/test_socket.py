@@ -301,3 +301,18 @@ def test_sync_client_over_socket_retries_and_recovers(
     token = sync_red5.get_conference_token("alice", "r1")
     live.emulator.join(token)
     assert sync_red5.get_user_list("r1").user_count == 1
+
+
+@pytest.mark.anyio
+async def test_rate_limit_error_carries_retry_after(
+    red5: AsyncRed5Client, live: EmulatorServer, no_wait: list[float]
+) -> None:
+    live.emulator.add_faults(
+        "GET", ROOMS, [{"status": 429, "headers": {"Retry-After": "120"}}]
+    )
+
+    with pytest.raises(RateLimitError) as caught:
+        await red5.get_room_list()
+
+    assert caught.value.retry_after == 120.0
+    assert caught.value.headers["retry-after"] == "120"
