@@ -94,10 +94,10 @@ class ExpiredTokenError(InvalidTokenError):
 
 
 class ChatGrantError(Red5Error):
-    """PubNub Access Manager rejected a grant, or its answer was unreadable.
+    """PubNub Access Manager rejected a grant, or its response was unreadable.
 
     Attributes:
-        status_code: The HTTP status PubNub answered with, or `None` when no
+        status_code: The HTTP status PubNub responded with, or `None` when no
             response was received.
         pubnub_message: PubNub's own explanation, such as `Invalid ttl`, when
             it gave one.
@@ -148,7 +148,7 @@ class APIStatusError(APIError):
         headers: The response headers, names in lower case.
         retry_after: The wait the server asked for in `Retry-After`, in
             seconds, or `None` when it did not ask. After a `RateLimitError`
-            whose wait was too long to retry automatically, this says how
+            whose wait was too long to retry automatically, this is how
             long to wait before trying again.
     """
 
