@@ -36,7 +36,7 @@ __all__ = [
 logger = logging.getLogger("red5_bcs")
 
 DEFAULT_TIMEOUT = httpx2.Timeout(10.0, connect=5.0)
-# No conference API answer comes near this; a larger body is refused unread.
+# No conference API response comes near this; a larger body is rejected unread.
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 RETRYABLE_STATUS_CODES = frozenset({408, 429, 500, 502, 503, 504})
 # Errors raised before a single byte of the request left this process, so

@@ -34,7 +34,7 @@ __all__ = [
 
 
 class RoomState(enum.StrEnum):
-    """Which rooms `get_room_list` returns."""
+    """The set of rooms that `get_room_list` returns."""
 
     ACTIVE = "active"
     """Rooms with participants online."""
@@ -138,7 +138,7 @@ class RoomList(Red5Model):
 
 
 class ActionResult(Red5Model):
-    """The answer to an action such as blocking a user.
+    """The response to an action such as blocking a user.
 
     Attributes:
         message: The server's confirmation, such as
@@ -149,7 +149,7 @@ class ActionResult(Red5Model):
 
 
 class RecordingResult(Red5Model):
-    """The answer to starting or stopping a recording.
+    """The response to starting or stopping a recording.
 
     Attributes:
         message: The server's confirmation.
@@ -167,7 +167,7 @@ class RecordingResult(Red5Model):
 
 
 class TranscriptionResult(Red5Model):
-    """The answer to starting or stopping a transcription.
+    """The response to starting or stopping a transcription.
 
     Attributes:
         message: The server's confirmation.
@@ -196,8 +196,8 @@ class TranscriptEntry(Red5Model):
 
     Attributes:
         uid: The speaker's user id.
-        text: What was said.
-        timestamp: When it was said, Unix milliseconds.
+        text: The transcribed text.
+        timestamp: When it was spoken, Unix milliseconds.
     """
 
     uid: str | None = None

@@ -65,7 +65,7 @@ class Permission:
 
 @dataclass(frozen=True, slots=True)
 class ChatGrant:
-    """What a chat grant gives: read and/or write on channels, for a user.
+    """The permissions of a chat grant: read and/or write on channels, for a user.
 
     Attributes:
         authorized_uuid: The only PubNub user id the token is valid for.
@@ -233,9 +233,9 @@ class PubNubGranter:
         """Make the `grant` call and return PubNub's token.
 
         Raises:
-            ChatGrantError: PubNub rejected the grant or answered unreadably.
+            ChatGrantError: PubNub rejected the grant or sent an unreadable response.
             APIConnectionError: PubNub could not be reached.
-            APITimeoutError: PubNub did not answer in time.
+            APITimeoutError: PubNub did not respond in time.
         """
         body = grant_body(grant)
         params = {

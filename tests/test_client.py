@@ -1,6 +1,6 @@
 """AsyncRed5Client and Red5Client behaviour against a scripted mock transport.
 
-These tests pin what the client sends and how it reads answers; the tests in
+These tests pin what the client sends and how it reads responses; the tests in
 tests/client run the same clients against the emulator.
 """
 
