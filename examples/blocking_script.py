@@ -78,7 +78,7 @@ def show_rooms(red5: Red5Client, room: str) -> None:
     try:
         users = list(red5.iter_users(room))
     except NotFoundError:
-        # The service knows a room only once someone has joined it.
+        # The service lists a room only once someone has joined it.
         print(f"users in {room}: none, nobody has joined it yet")
         return
     print(f"users in {room}: {len(users)}")

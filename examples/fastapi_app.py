@@ -138,7 +138,7 @@ def create_app(**client_options: Unpack[Red5ClientOptions]) -> FastAPI:
         try:
             joined = (await red5.is_user_joined(room_id, account.user_id)).joined
         except NotFoundError:
-            # Red5 knows a room only once somebody has joined it.
+            # Red5 lists a room only once someone has joined it.
             joined = False
         return Presence(user_id=account.user_id, room_id=room_id, joined=joined)
 

@@ -3,8 +3,8 @@
 Shows `AsyncRed5Client` under trio: one client is shared by every task of a
 nursery, which mints a conference token per user at the same time. The
 program checks each token against the conference secret and prints its
-claims, never the token itself. Then it reads the room: its participants
-when it has any, else that nobody has joined yet.
+claims, never the token itself. Then it reads the room and prints its
+participants, or that no one has joined yet.
 
 The client reads RED5_MASTER_KEY, RED5_MASTER_SECRET and, optionally,
 RED5_BASE_URL and RED5_PUBNUB_BASE_URL from the environment. Run it from the

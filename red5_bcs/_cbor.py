@@ -2,8 +2,9 @@
 
 PubNub tokens are CBOR maps of byte-string keys to integers, byte strings,
 text strings and nested maps. This module encodes and decodes definite-length
-items of major types 0 to 5 and the simple values false, true and null, which
-covers every token PubNub issues; anything else is rejected as malformed.
+items of major types 0 to 5 and the simple values false, true and null. That
+covers the fields of a v3 token (v, t, ttl, res, pat, meta, uuid and sig), and
+anything else is rejected as malformed.
 """
 
 from __future__ import annotations

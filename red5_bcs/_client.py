@@ -52,7 +52,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 class AsyncRed5Client:
     """The asynchronous Red5 Cloud client: tokens and the conference API.
 
-    One instance holds one pooled `httpx2.AsyncClient`, shared by conference
+    One instance owns one pooled `httpx2.AsyncClient`, shared by conference
     API calls and PubNub grants; create it once and share it across tasks.
     It works under asyncio and trio. Under asyncio, when aiohttp is installed,
     requests go through an aiohttp-backed transport, which uses about half

@@ -247,7 +247,7 @@ def create_red5_router(
         authorize: Decides each request. A sync function runs in the thread
             pool. It may raise, for example `HTTPException(401)`, which
             FastAPI sends as it is. There is no default, so a router that
-            lets everybody in must say so in its own `authorize`.
+            allows every request must do so in its own `authorize`.
         prefix: The path prefix of the routes.
         tags: OpenAPI tags of the routes.
         dependencies: Extra dependencies run before every route.

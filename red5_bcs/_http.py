@@ -104,7 +104,7 @@ async def send_request(
     GET requests (`idempotent=True`) are retried on connect errors, timeouts,
     dropped connections and the statuses in `RETRYABLE_STATUS_CODES`. Other
     requests are retried only when they provably never left this process
-    (connect errors and pool timeouts), so the server never sees them twice.
+    (connect errors and pool timeouts), so the server never receives them twice.
 
     Returns:
         The last response, whatever its status; the caller maps error statuses.

@@ -53,7 +53,7 @@ T = TypeVar("T")
 class _PortalThread:
     """An event loop in a daemon thread, reached through a blocking portal.
 
-    The thread is a daemon so that a client nobody closed cannot keep the
+    The thread is a daemon so that an unclosed client cannot keep the
     interpreter from exiting.
     """
 

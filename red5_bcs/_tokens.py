@@ -144,9 +144,9 @@ class HS256Minter:
 
     The header is `{"alg":"HS256","typ":"JWT"}` and the payload is compact
     JSON, as Red5's Node SDK produces them. The signature comes from joserfc's
-    HS256 algorithm; the compact serialization (RFC 7515 section 7.1) is
-    assembled here, because with one fixed header joserfc's header and key
-    checks on every call would only double the cost of a token.
+    HS256 algorithm, and the compact serialization (RFC 7515 section 7.1) is
+    assembled here. With one fixed header, joserfc's header and key checks on
+    every call would only double the cost of a token.
     """
 
     def __init__(self) -> None:

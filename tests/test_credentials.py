@@ -1,4 +1,4 @@
-"""Opening and sealing master secrets, against Red5's known answers."""
+"""Opening and sealing master secrets, against Red5's known-answer vectors."""
 
 from __future__ import annotations
 

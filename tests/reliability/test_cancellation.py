@@ -153,7 +153,7 @@ async def test_cancelled_pool_wait_keeps_pool_whole(
 async def test_cancelled_retry_wait_frees_connection(
     red5: AsyncRed5Client, live: EmulatorServer, transport_case: tuple[str, str]
 ) -> None:
-    # The first response asks for a 30 s wait, which is cancelled 0.3 s in.
+    # The first response requests a 30 s wait, which is cancelled 0.3 s in.
     live.emulator.add_faults(
         "GET", SLOW_USERS, [{"status": 503, "headers": {"Retry-After": "30"}}]
     )
@@ -197,7 +197,7 @@ async def test_many_cancellations_keep_pool_whole(
 async def _cancel_slow_call(red5: AsyncRed5Client, seconds: float) -> None:
     with anyio.move_on_after(seconds):
         # On a loaded machine a call may outlast its 0.3 s delay and get the
-        # emulator's 404 for the unknown room; the pool must survive either way.
+        # emulator's 404 for the unknown room. The pool must survive either way.
         with contextlib.suppress(NotFoundError):
             await red5.get_user_list(SLOW_ROOM)
 
