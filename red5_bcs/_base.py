@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import json
 import platform
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 import anyio
@@ -97,6 +98,19 @@ def _make_transport(
             "transport='aiohttp' only works under asyncio; use 'auto' or 'httpx'."
         )
     return httpx2.AsyncHTTPTransport(limits=limits)
+
+
+def _current_event_loop() -> object:
+    """Return an object that identifies the running event loop."""
+    # asyncio's lookup is one C call, while anyio builds a new token object
+    # on each call. The token is only needed to tell trio's loops apart.
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+    return anyio.lowlevel.current_token()
 
 
 def _running_asyncio() -> bool:
@@ -187,7 +201,7 @@ class ClientCore:
         self.ensure_open()
         if self.user_http is not None:
             return self.user_http
-        loop = anyio.lowlevel.current_token()
+        loop = _current_event_loop()
         if self._own_http is None:
             self._own_http = _make_http_client(self.limits, self.transport)
             self._own_http_loop = loop
@@ -222,26 +236,14 @@ class ClientCore:
                 "This client has been closed; create a new client to make more calls."
             )
 
-    @contextlib.contextmanager
-    def cancel_on_close(self) -> Iterator[None]:
-        """Run the enclosed call so that `aclose()` ends it.
+    def cancel_on_close(self) -> _CallScope:
+        """Return a context manager that runs a call so that `aclose()` ends it.
 
         Raises:
+            Red5Error: The client has been closed (on entry).
             APIConnectionError: The client was closed during the call.
         """
-        self.ensure_open()
-        scope = anyio.CancelScope()
-        self._calls.add(scope)
-        try:
-            with scope:
-                yield
-        finally:
-            self._calls.discard(scope)
-        if scope.cancelled_caught:
-            raise APIConnectionError(
-                "The call was stopped because the client was closed while it was "
-                "in progress; create a new client to make more calls."
-            )
+        return _CallScope(self)
 
     async def aclose(self) -> None:
         """End calls in progress, close our pool (never a caller's), refuse more.
@@ -255,6 +257,39 @@ class ClientCore:
         own, self._own_http = self._own_http, None
         if own is not None:
             await own.aclose()
+
+
+class _CallScope:
+    """A cancel scope around one call, registered so `aclose()` can cancel it."""
+
+    __slots__ = ("_core", "_scope")
+
+    def __init__(self, core: ClientCore) -> None:
+        self._core = core
+        self._scope = anyio.CancelScope()
+
+    def __enter__(self) -> None:
+        self._core.ensure_open()
+        self._core._calls.add(self._scope)
+        self._scope.__enter__()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        # The scope swallows only the cancellation `aclose()` caused, and that
+        # becomes an APIConnectionError; every other exception propagates.
+        try:
+            self._scope.__exit__(exc_type, exc, traceback)
+        finally:
+            self._core._calls.discard(self._scope)
+        if self._scope.cancelled_caught:
+            raise APIConnectionError(
+                "The call was stopped because the client was closed while it was "
+                "in progress; create a new client to make more calls."
+            ) from None
 
 
 def _check_instance(name: str, value: object, expected: type) -> None:
@@ -292,9 +327,10 @@ async def call_api(
     params: Mapping[str, str | int] | None = None,
 ) -> ModelT:
     """Make one conference API call and read its body into `model`."""
-    url = core.base_url + "/" + "/".join(encode_segment(part) for part in segments)
-    if params:
-        url += "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+    query = (
+        urllib.parse.urlencode(params, quote_via=urllib.parse.quote) if params else ""
+    )
+    url = _conference_url(core.base_url, segments, query)
 
     token = core.admin_tokens.get(token_room)
     with core.cancel_on_close():
@@ -312,6 +348,19 @@ async def call_api(
             idempotent=method == "GET",
         )
     return parse_response(response, model)
+
+
+@functools.lru_cache(maxsize=1024)
+def _conference_url(base_url: str, segments: tuple[str, ...], query: str) -> httpx2.URL:
+    """Return the parsed URL of a conference API call.
+
+    Cached because parsing a URL string, where httpx2 checks every character,
+    costs more than the rest of building the request, and an application
+    calls the same few rooms' paths over and over. A parsed URL is
+    immutable, so requests can share it.
+    """
+    path = "/".join(encode_segment(part) for part in segments)
+    return httpx2.URL(f"{base_url}/{path}?{query}" if query else f"{base_url}/{path}")
 
 
 def parse_response(response: RawResponse, model: type[ModelT]) -> ModelT:

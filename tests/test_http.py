@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -289,6 +290,44 @@ async def test_oversized_streamed_body_is_refused(waits: list[float]) -> None:
         await _send(Recorder(streamed))
 
     assert len(chunks_sent) <= 12
+
+
+@pytest.mark.anyio
+async def test_body_past_declared_length_rejected(
+    waits: list[float],
+) -> None:
+    # A real connection ends the body at Content-Length; a mock transport
+    # does not, so the length read is checked too.
+    async def body() -> object:
+        for _ in range(11):
+            yield b"x" * (1024 * 1024)
+
+    lying = httpx2.Response(200, headers={"Content-Length": "2"}, content=body())
+
+    with pytest.raises(APIResponseValidationError, match="larger than 10 MiB"):
+        await _send(Recorder(lying))
+
+
+@pytest.mark.anyio
+async def test_compressed_body_is_bounded_after_decoding(waits: list[float]) -> None:
+    expanding = gzip.compress(b"0" * (MAX_RESPONSE_BYTES + 1))
+    bomb = httpx2.Response(
+        200,
+        headers={"Content-Encoding": "gzip", "Content-Length": str(len(expanding))},
+        content=expanding,
+    )
+
+    with pytest.raises(APIResponseValidationError, match="larger than 10 MiB"):
+        await _send(Recorder(bomb))
+
+
+@pytest.mark.anyio
+async def test_declared_length_body_is_read_whole(waits: list[float]) -> None:
+    exact = httpx2.Response(200, headers={"Content-Length": "7"}, content=b'{"a":1}')
+
+    response = await _send(Recorder(exact))
+
+    assert response.content == b'{"a":1}'
 
 
 @pytest.mark.anyio
