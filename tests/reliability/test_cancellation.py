@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import threading
 import time
 from collections import Counter
@@ -308,3 +309,30 @@ def test_sync_close_ends_calls_in_other_threads(live: EmulatorServer) -> None:
     assert outcomes[APIConnectionError.__name__] == 4
     assert wait_for_no_sockets(live.port) == 0
     wait_logged(live.emulator, ROOMS, 2)
+
+
+def test_sync_interrupt_cancels_call(live: EmulatorServer) -> None:
+    # With one connection and a one-second pool timeout, the call after the
+    # interrupted one succeeds only if the interrupted request, delayed three
+    # seconds on the server, was cancelled and gave its connection back.
+    red5 = live.client(
+        timeout=httpx2.Timeout(5.0, pool=1.0), max_retries=0, limits=ONE_CONNECTION
+    )
+    try:
+        red5.get_room_list()
+        live.emulator.add_faults("GET", ROOMS, [{"delay": 3.0}])
+        main = threading.main_thread().ident
+        assert main == threading.get_ident()
+        interrupter = threading.Timer(
+            0.3, signal.pthread_kill, args=(main, signal.SIGINT)
+        )
+        started = time.perf_counter()
+        interrupter.start()
+        with pytest.raises(KeyboardInterrupt):
+            red5.get_room_list()
+        assert time.perf_counter() - started < 2.0
+
+        assert red5.get_room_list().rooms is not None
+    finally:
+        red5.close()
+    assert wait_for_no_sockets(live.port) == 0
