@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 from . import _cbor
 from ._errors import ChatGrantError, InvalidTokenError
 from ._http import DEFAULT_TIMEOUT, RetryPolicy, send_request
+from ._validation import check_user_id
 from ._version import __version__
 
 __all__ = [
@@ -195,6 +196,10 @@ class PubNubGranter:
         timeout: The timeout of each attempt.
         max_retries: Retries after a connect error or pool timeout.
         clock: The source of the signed `timestamp`, in Unix seconds.
+
+    Raises:
+        InvalidArgumentError: `uuid` is empty, only whitespace, or too long,
+            which PubNub rejects.
     """
 
     def __init__(
@@ -215,7 +220,7 @@ class PubNubGranter:
         self._publish_key = publish_key
         self._secret_key = secret_key
         self._base_url = base_url.rstrip("/")
-        self._uuid = uuid
+        self._uuid = check_user_id(uuid, "uuid")
         self._timeout = timeout
         self._policy = RetryPolicy(max_retries=max_retries)
         self._clock = clock

@@ -33,6 +33,7 @@ from red5_bcs import (
     ChatGrant,
     ChatGranter,
     ChatGrantError,
+    InvalidArgumentError,
     InvalidTokenError,
     PubNubGranter,
     parse_chat_token,
@@ -119,7 +120,8 @@ def _official(
 @given(
     user_id=ids,
     channel=ids,
-    uuid=ids,
+    # PubNub's SDK rejects a blank uuid, as PubNubGranter does.
+    uuid=ids.filter(str.strip),
     read=st.booleans(),
     write=st.booleans(),
     ttl=st.integers(min_value=1, max_value=43_200),
@@ -286,6 +288,14 @@ async def test_grant_rejection_raises_chat_grant_error(
         == "Invalid ttl: Range should be 1 to 43200 minute(s)."
     )
     assert "Invalid ttl" in str(caught.value)
+
+
+@pytest.mark.parametrize("uuid", ["", "   ", "x" * 93])
+def test_granter_rejects_blank_or_long_uuid(uuid: str) -> None:
+    http = httpx2.AsyncClient()
+
+    with pytest.raises(InvalidArgumentError, match="uuid"):
+        _granter(http, "https://pubnub.invalid", uuid=uuid)
 
 
 @pytest.mark.anyio
