@@ -8,7 +8,6 @@ everywhere.
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
 import logging
 import math
@@ -173,21 +172,23 @@ async def _send_once(
 
 async def _read_limited(response: httpx2.Response, method: str, path: str) -> bytes:
     declared = response.headers.get("content-length", "")
-    if declared.isdigit():
-        if int(declared) > MAX_RESPONSE_BYTES:
-            raise _too_large(response.status_code, method, path)
-        if "content-encoding" not in response.headers:
-            # A connection ends the body at the declared length, so the body
-            # is bounded already. The check after reading is for transports
-            # that do not frame bodies, such as a mock.
-            content = await response.aread()
-            if len(content) > MAX_RESPONSE_BYTES:
-                raise _too_large(response.status_code, method, path)
-            return content
+    # str.isdigit() alone also accepts digits such as "²" that int() rejects.
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+        raise _too_large(response.status_code, method, path)
 
     chunks: list[bytes] = []
+    received = 0
+    body = response.aiter_bytes()
     try:
-        await _read_chunks(response, chunks, method, path)
+        async for chunk in body:
+            received += len(chunk)
+            if received > MAX_RESPONSE_BYTES:
+                # Closed at once rather than whenever the garbage collector
+                # runs, which trio reports as an error. A generator that
+                # raised or finished needs no closing.
+                await body.aclose()
+                raise _too_large(response.status_code, method, path)
+            chunks.append(chunk)
     except httpx2.DecodingError:
         raise APIResponseValidationError(
             f"The response to {method} {path} could not be decoded with its "
@@ -197,20 +198,6 @@ async def _read_limited(response: httpx2.Response, method: str, path: str) -> by
             path=path,
         ) from None
     return b"".join(chunks)
-
-
-async def _read_chunks(
-    response: httpx2.Response, chunks: list[bytes], method: str, path: str
-) -> None:
-    received = 0
-    # aclosing() finalizes the generator at once when the limit is hit, rather
-    # than whenever the garbage collector runs, which trio reports as an error.
-    async with contextlib.aclosing(response.aiter_bytes()) as body:
-        async for chunk in body:
-            received += len(chunk)
-            if received > MAX_RESPONSE_BYTES:
-                raise _too_large(response.status_code, method, path)
-            chunks.append(chunk)
 
 
 def _too_large(status_code: int, method: str, path: str) -> APIResponseValidationError:
