@@ -145,6 +145,7 @@ class ClientCore:
     _own_http_loop: object = field(default=None, init=False)
     _granter: ChatGranter | None = field(default=None, init=False)
     _calls: set[anyio.CancelScope] = field(default_factory=set, init=False)
+    _closing: anyio.Event | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         secret = self.credentials.conference_secret.get_secret_value().encode("utf-8")
@@ -254,9 +255,22 @@ class ClientCore:
         self.closed = True
         for scope in list(self._calls):
             scope.cancel()
-        own, self._own_http = self._own_http, None
-        if own is not None:
-            await own.aclose()
+        if self._closing is not None:
+            await self._closing.wait()  # another aclose() is closing the pool
+        own = self._own_http
+        if own is None:
+            return
+
+        self._closing = closing = anyio.Event()
+        try:
+            # Shielded so that Ctrl-C on a blocking client, for example,
+            # cannot stop the close halfway and leave sockets open.
+            with anyio.CancelScope(shield=True):
+                await own.aclose()
+            self._own_http = None
+        finally:
+            self._closing = None
+            closing.set()
 
 
 class _CallScope:

@@ -1,8 +1,8 @@
 """`Red5Client`: the blocking facade over `AsyncRed5Client`.
 
 Every call runs the async client on one event loop in a background thread,
-through an anyio blocking portal, so the two clients cannot drift apart and
-callers need no event loop of their own.
+which an anyio blocking portal keeps running, so the two clients cannot
+drift apart and callers need no event loop of their own.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, cast
 
 import anyio
 import httpx2
@@ -42,13 +42,10 @@ from ._pubnub import ChatGranter
 from ._tokens import ConferenceClaims, Role, TokenMinter
 
 if TYPE_CHECKING:
-    import asyncio
-
     from anyio.from_thread import BlockingPortal
-    from anyio.lowlevel import EventLoopToken
 
-    # The portal, its loop's token, and the loop itself when it is asyncio's.
-    _Started = tuple[BlockingPortal, EventLoopToken, asyncio.AbstractEventLoop | None]
+    # The portal, and the asyncio loop or trio token that calls reach it by.
+    _Started = tuple[BlockingPortal, Any]
 
 __all__ = ["Red5Client"]
 
@@ -60,25 +57,28 @@ _LIVENESS_CHECK_SECONDS = 1.0
 
 
 class _PortalThread:
-    """An event loop in a daemon thread, reached through a blocking portal.
+    """An event loop in a daemon thread, kept running by a blocking portal.
 
-    The thread is a daemon so that an unclosed client cannot keep the
-    interpreter from exiting.
+    Calls reach the loop through `_LoopCall`. The thread is a daemon so that
+    an unclosed client cannot keep the interpreter from exiting.
     """
 
     def __init__(self, backend: str) -> None:
+        self.backend = backend
+        # Read and written only on the loop thread, so it needs no lock.
+        self.accepting = True
         started: queue.Queue[_Started | BaseException] = queue.Queue()
-        self._thread = threading.Thread(
+        self.thread = threading.Thread(
             target=self._run,
-            args=(backend, started),
+            args=(started,),
             name="red5-bcs-portal",
             daemon=True,
         )
-        self._thread.start()
+        self.thread.start()
         result = started.get()
         if isinstance(result, BaseException):
             raise result
-        self.portal, self._token, self._loop = result
+        self.portal, self._native_token = result
 
     def call(self, function: Callable[..., Awaitable[T]], *args: object) -> T:
         """Run `function(*args)` on the loop and return its result.
@@ -86,68 +86,85 @@ class _PortalThread:
         Raises:
             anyio.RunFinishedError: The loop has stopped.
         """
-        if self._loop is not None:
-            return _AsyncioCall(self._loop, self._thread).run(function, args)
-        from anyio.from_thread import run
+        return _LoopCall(self).run(function, args)
 
-        return run(_await, function, *args, token=self._token)
+    def schedule(
+        self, callback: Callable[..., object], args: tuple[object, ...], context: Any
+    ) -> None:
+        """Run `callback(*args)` on the loop thread soon; safe from any thread.
 
-    @staticmethod
-    def _run(backend: str, started: queue.Queue[_Started | BaseException]) -> None:
+        Raises:
+            RuntimeError: The loop has finished.
+        """
+        if self.backend == "asyncio":
+            self._native_token.call_soon_threadsafe(callback, *args, context=context)
+        else:
+            self._native_token.run_sync_soon(context.run, callback, *args)
+
+    def spawn(self, function: Callable[..., Awaitable[object]], *args: object) -> None:
+        """Start `function(*args)` as a task; only from the loop thread."""
+        if self.backend == "asyncio":
+            self._native_token.create_task(function(*args))
+        else:
+            import trio
+
+            trio.lowlevel.spawn_system_task(function, *args)
+
+    def _run(self, started: queue.Queue[_Started | BaseException]) -> None:
         # Imported here, in the client's own thread, because it loads asyncio
         # and adds about 8 ms to `import red5_bcs`.
         from anyio.from_thread import BlockingPortal
-        from anyio.lowlevel import current_token
 
         async def serve() -> None:
-            loop = None
-            if backend == "asyncio":
+            if self.backend == "asyncio":
                 import asyncio
 
-                loop = asyncio.get_running_loop()
+                native_token: Any = asyncio.get_running_loop()
+            else:
+                import trio
+
+                native_token = trio.lowlevel.current_trio_token()
             async with BlockingPortal() as portal:
-                started.put((portal, current_token(), loop))
+                started.put((portal, native_token))
                 await portal.sleep_until_stopped()
+            self.accepting = False
 
         try:
-            anyio.run(serve, backend=backend)
+            anyio.run(serve, backend=self.backend)
         except BaseException as exc:
             started.put(exc)
 
     def stop(self) -> None:
         """Stop the loop once running calls end, and wait for the thread."""
-        self.portal.call(self.portal.stop)
-        self._thread.join()
+        self.call(self.portal.stop)
+        self.thread.join()
 
 
-class _AsyncioCall:
-    """One call handed from a caller's thread to the asyncio loop's thread.
+class _LoopCall:
+    """One call handed from a caller's thread to the loop thread.
 
     The loop thread is woken by one callback, and the call's own task
     releases a plain lock the caller waits on. `anyio.from_thread.run` goes
     through a concurrent future set by a done callback one loop iteration
     later: an empty call took about 87 µs that way and 70 µs this way, on a
-    2-core machine.
+    2-core machine. It also refuses to run from a thread that runs trio,
+    which a blocking client must allow.
     """
 
     __slots__ = (
         "_abandoned",
         "_done",
         "_error",
-        "_loop",
+        "_portal_thread",
         "_result",
-        "_task",
-        "_thread",
+        "_scope",
     )
 
-    def __init__(
-        self, loop: asyncio.AbstractEventLoop, thread: threading.Thread
-    ) -> None:
-        self._loop = loop
-        self._thread = thread
+    def __init__(self, portal_thread: _PortalThread) -> None:
+        self._portal_thread = portal_thread
         self._done = threading.Lock()
         self._done.acquire()
-        self._task: asyncio.Task[None] | None = None
+        self._scope: anyio.CancelScope | None = None
         self._abandoned = False
         self._result: Any = None
         self._error: BaseException | None = None
@@ -162,25 +179,24 @@ class _AsyncioCall:
             anyio.RunFinishedError: The loop has stopped or is stopping.
         """
         # The call runs in a copy of the caller's context, as with anyio's
-        # portal, marked as asyncio's: a caller inside trio would otherwise
-        # pass on sniffio's "trio", and anyio would pick the wrong backend.
+        # portal, marked with the loop's library: a caller inside trio would
+        # otherwise pass on sniffio's "trio" to an asyncio loop.
         context = contextvars.copy_context()
         sniffio = sys.modules.get("sniffio")
         if sniffio is not None:
-            context.run(sniffio.current_async_library_cvar.set, "asyncio")
+            library = self._portal_thread.backend
+            context.run(sniffio.current_async_library_cvar.set, library)
         try:
-            self._loop.call_soon_threadsafe(
-                self._start, function, args, context=context
-            )
-        except RuntimeError:  # the loop is closed
+            self._portal_thread.schedule(self._start, (function, args), context)
+        except RuntimeError:  # the loop has finished
             raise anyio.RunFinishedError from None
         try:
             while not self._done.acquire(timeout=_LIVENESS_CHECK_SECONDS):
-                if not self._thread.is_alive():
+                if not self._portal_thread.thread.is_alive():
                     raise anyio.RunFinishedError
         except BaseException:
             with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(self._abandon)
+                self._portal_thread.schedule(self._abandon, (), context)
             raise
 
         error, self._error = self._error, None
@@ -191,32 +207,68 @@ class _AsyncioCall:
     def _start(
         self, function: Callable[..., Awaitable[T]], args: tuple[object, ...]
     ) -> None:
-        if not self._abandoned:
-            self._task = self._loop.create_task(self._run_on_loop(function, args))
+        if self._abandoned:
+            return
+        if not self._portal_thread.accepting:
+            self._error = anyio.RunFinishedError()
+            self._done.release()
+            return
+        self._portal_thread.spawn(self._run_on_loop, function, args)
 
     async def _run_on_loop(
         self, function: Callable[..., Awaitable[T]], args: tuple[object, ...]
     ) -> None:
         try:
-            self._result = await function(*args)
+            with anyio.CancelScope() as self._scope:
+                if not self._abandoned:
+                    self._result = await function(*args)
         except BaseException as exc:
-            # Raised again in the caller's thread. The task is only cancelled
-            # when the loop shuts down or the caller has stopped waiting.
+            # Raised again in the caller's thread. A cancellation that gets
+            # here comes from the loop shutting down.
             cancelled = isinstance(exc, anyio.get_cancelled_exc_class())
             self._error = anyio.RunFinishedError() if cancelled else exc
         finally:
             self._done.release()
 
     def _abandon(self) -> None:
+        # An anyio cancellation, unlike a native one, leaves shielded work
+        # such as closing the pool to finish.
         self._abandoned = True
-        if self._task is not None:
-            self._task.cancel()
+        if self._scope is not None:
+            self._scope.cancel()
 
 
-async def _await(function: Callable[..., Awaitable[T]], *args: object) -> T:
-    # trio runs only coroutines from other threads, and an async generator's
-    # __anext__ returns another kind of awaitable.
-    return await function(*args)
+class _Stepper(Generic[T]):
+    """Steps and closes an async iterator on the loop, one operation at a time.
+
+    A step interrupted by Ctrl-C may still be unwinding on the loop when the
+    blocking iterator closes it, and an async generator rejects `aclose()`
+    while a step runs.
+    """
+
+    __slots__ = ("_iterator", "_lock")
+
+    def __init__(self, iterator: AsyncIterator[T]) -> None:
+        self._iterator = iterator
+        self._lock: anyio.Lock | None = None
+
+    async def next(self) -> T:
+        """Return the next item; raises StopAsyncIteration at the end."""
+        async with self._locked():
+            return await self._iterator.__anext__()
+
+    async def close(self) -> None:
+        """Close the iterator once no step is running."""
+        aclose = getattr(self._iterator, "aclose", None)
+        if aclose is not None:
+            async with self._locked():
+                await aclose()
+
+    def _locked(self) -> anyio.Lock:
+        # Created on first use because an anyio lock needs a running loop.
+        if self._lock is None:
+            self._lock = anyio.Lock()
+        return self._lock
 
 
 class Red5Client:
@@ -351,11 +403,12 @@ class Red5Client:
         Calls still in progress in other threads end with `APIConnectionError`.
         """
         with self._lock:
-            if not self._async.is_closed:
-                self._call(self._async.aclose)
-            if self._owns_portal and self._portal_thread.portal is not None:
-                # A RuntimeError means an earlier close() already stopped it.
-                with contextlib.suppress(RuntimeError):
+            # Called even on a closed client: it finishes closing a pool that
+            # an interrupted close() left behind. A stopped loop has none.
+            with contextlib.suppress(anyio.RunFinishedError):
+                self._portal_thread.call(self._async.aclose)
+            if self._owns_portal:
+                with contextlib.suppress(anyio.RunFinishedError):
                     self._portal_thread.stop()
 
     def _call(self, function: Callable[..., Awaitable[T]], *args: object) -> T:
@@ -367,16 +420,20 @@ class Red5Client:
             ) from None
 
     def _iterate(self, iterator: AsyncIterator[T]) -> Iterator[T]:
+        stepper = _Stepper(iterator)
         try:
             while True:
                 try:
-                    yield self._call(iterator.__anext__)
+                    yield self._call(stepper.next)
                 except StopAsyncIteration:
                     return
         finally:
-            aclose = getattr(iterator, "aclose", None)
-            if aclose is not None and not self.is_closed:
-                self._call(aclose)
+            # The garbage collector may finalize this generator on the loop
+            # thread, which must not wait for itself. The loop's own
+            # async-generator hooks then close the iterator.
+            on_loop = threading.current_thread() is self._portal_thread.thread
+            if not on_loop and not self.is_closed:
+                self._call(stepper.close)
 
     # Tokens
 

@@ -11,9 +11,10 @@ import inspect
 import json
 import platform
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs
 
+import anyio
 import httpx2
 import pytest
 from pydantic import SecretStr
@@ -540,6 +541,47 @@ async def test_own_pool_is_closed_by_aclose() -> None:
     assert http.is_closed
 
 
+class SlowClosingClient(httpx2.AsyncClient):
+    """An HTTP client whose close takes a while, to interrupt it halfway."""
+
+    async def aclose(self) -> None:
+        await anyio.sleep(0.2)
+        await super().aclose()
+
+
+@pytest.mark.anyio
+async def test_cancelled_aclose_still_closes_pool() -> None:
+    client = AsyncRed5Client(credentials=CREDENTIALS, transport="httpx")
+    client._core.http()
+    slow = SlowClosingClient()
+    client._core._own_http = slow
+
+    with anyio.move_on_after(0.05):
+        await client.aclose()
+
+    assert slow.is_closed
+    assert client._core._own_http is None
+
+
+@pytest.mark.anyio
+async def test_concurrent_aclose_waits_for_first() -> None:
+    client = AsyncRed5Client(credentials=CREDENTIALS, transport="httpx")
+    client._core.http()
+    slow = SlowClosingClient()
+    client._core._own_http = slow
+    closed_when_returned: list[bool] = []
+
+    async def close() -> None:
+        await client.aclose()
+        closed_when_returned.append(slow.is_closed)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(close)
+        group.start_soon(close)
+
+    assert closed_when_returned == [True, True]
+
+
 @pytest.mark.anyio
 async def test_with_options_shares_pool_and_changes_timeout(
     make: Callable[..., AsyncRed5Client],
@@ -689,6 +731,34 @@ def test_sync_client_works_inside_running_loop(
         return client.start_recording("r").message
 
     assert asyncio.run(main()) == "ok"
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_sync_client_works_inside_trio_run(
+    backend: Literal["asyncio", "trio"], granter: FakeGranter
+) -> None:
+    import trio
+
+    server = Server(_json({"message": "ok"}))
+    client = Red5Client(
+        credentials=CREDENTIALS,
+        transport="httpx",
+        chat_granter=granter,
+        base_url="http://api.invalid",
+        backend=backend,
+    )
+    mock = httpx2.AsyncClient(transport=httpx2.MockTransport(server))
+    client.async_client._core.user_http = mock
+
+    async def main() -> str | None:
+        return client.start_recording("r").message
+
+    try:
+        assert trio.run(main) == "ok"
+    finally:
+        client.close()
+        asyncio.run(mock.aclose())
+    assert client.is_closed
 
 
 def test_sync_client_from_many_threads(sync_client: tuple[Red5Client, Server]) -> None:

@@ -336,3 +336,50 @@ def test_sync_interrupt_cancels_call(live: EmulatorServer) -> None:
     finally:
         red5.close()
     assert wait_for_no_sockets(live.port) == 0
+
+
+def test_sync_interrupt_during_iteration_closes_iterator(
+    live: EmulatorServer,
+) -> None:
+    red5 = live.client(timeout=5.0, max_retries=0, limits=ONE_CONNECTION)
+    try:
+        for user in ("ann", "bob"):
+            live.emulator.join(red5.get_conference_token(user, SLOW_ROOM))
+        users = red5.iter_users(SLOW_ROOM, page_size=1)
+        next(users)
+        live.emulator.add_faults("GET", SLOW_USERS, [{"delay": 3.0}])
+        main = threading.main_thread().ident
+        threading.Timer(0.3, signal.pthread_kill, args=(main, signal.SIGINT)).start()
+
+        # The page request is still unwinding on the loop when the iterator
+        # is closed, so the close must wait for it instead of failing.
+        with pytest.raises(KeyboardInterrupt):
+            next(users)
+        with pytest.raises(StopIteration):
+            next(users)
+        assert red5.get_room_list().rooms is not None
+    finally:
+        red5.close()
+
+
+def test_sync_iterator_collected_on_loop_thread(live: EmulatorServer) -> None:
+    red5 = live.client(timeout=5.0, max_retries=0)
+    live.emulator.join(red5.get_conference_token("ann", SLOW_ROOM))
+    users = red5.iter_users(SLOW_ROOM, page_size=1)
+    next(users)
+
+    # As when the garbage collector runs on the loop thread: closing the
+    # iterator there must not wait for the loop it is running on.
+    async def close_on_loop() -> None:
+        users.close()
+
+    finisher = threading.Thread(
+        target=red5._portal_thread.call, args=(close_on_loop,), daemon=True
+    )
+    finisher.start()
+    finisher.join(timeout=5)
+
+    # A stuck loop would make close() wait forever too, so it is not called.
+    assert not finisher.is_alive(), "the loop thread waits for itself"
+    assert red5.get_room_list().rooms is not None
+    red5.close()
