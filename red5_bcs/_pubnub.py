@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 from . import _cbor
 from ._errors import ChatGrantError, InvalidTokenError
 from ._http import DEFAULT_TIMEOUT, RetryPolicy, send_request
-from ._validation import check_user_id
+from ._validation import check_pubnub_uuid
 from ._version import __version__
 
 __all__ = [
@@ -192,7 +192,8 @@ class PubNubGranter:
         publish_key: PubNub's publish key.
         secret_key: PubNub's secret key.
         base_url: Scheme and host of the Access Manager API.
-        uuid: The PubNub user id of this backend, sent as `uuid`.
+        uuid: The PubNub user id of this backend, sent as `uuid`; surrounding
+            whitespace is removed.
         timeout: The timeout of each attempt.
         max_retries: Retries after a connect error or pool timeout.
         clock: The source of the signed `timestamp`, in Unix seconds.
@@ -220,7 +221,7 @@ class PubNubGranter:
         self._publish_key = publish_key
         self._secret_key = secret_key
         self._base_url = base_url.rstrip("/")
-        self._uuid = check_user_id(uuid, "uuid")
+        self._uuid = check_pubnub_uuid(uuid)
         self._timeout = timeout
         self._policy = RetryPolicy(max_retries=max_retries)
         self._clock = clock

@@ -54,7 +54,9 @@ def _describe(value: str) -> str:
     return f"of {len(value)} characters"
 
 
-def _check_id(name: str, value: object, max_length: int) -> str:
+def _check_id(
+    name: str, value: object, max_length: int, *, path_segment: bool = True
+) -> str:
     if not isinstance(value, str):
         raise InvalidArgumentError(
             name, f"{name} must be a str, not {type(value).__name__}."
@@ -84,7 +86,7 @@ def _check_id(name: str, value: object, max_length: int) -> str:
         )
     # Ids are sent as URL path segments, where `.` and `..` mean "this" and
     # "parent" directory to any proxy or server that normalizes paths.
-    if stripped in _PATH_DOT_SEGMENTS:
+    if path_segment and stripped in _PATH_DOT_SEGMENTS:
         raise InvalidArgumentError(
             name, f"{name} must not be {stripped!r}, a relative path segment."
         )
@@ -94,6 +96,11 @@ def _check_id(name: str, value: object, max_length: int) -> str:
 def check_user_id(value: object, name: str = "user_id") -> str:
     """Check a user id: a non-empty str of at most 92 characters."""
     return _check_id(name, value, MAX_USER_ID_LENGTH)
+
+
+def check_pubnub_uuid(value: object, name: str = "uuid") -> str:
+    """Check a PubNub uuid, sent in a query string: like a user id, `.` allowed."""
+    return _check_id(name, value, MAX_USER_ID_LENGTH, path_segment=False)
 
 
 def check_channel_id(value: object, name: str = "channel_id") -> str:

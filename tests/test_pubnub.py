@@ -298,6 +298,13 @@ def test_granter_rejects_blank_or_long_uuid(uuid: str) -> None:
         _granter(http, "https://pubnub.invalid", uuid=uuid)
 
 
+@pytest.mark.parametrize("uuid", [".", "..", "a/b"])
+def test_granter_accepts_dots_in_uuid(uuid: str) -> None:
+    http = httpx2.AsyncClient()
+
+    assert repr(_granter(http, "https://pubnub.invalid", uuid=uuid))
+
+
 @pytest.mark.anyio
 async def test_wrong_secret_is_rejected_with_403(
     grant_server: tuple[GrantServer, str],
