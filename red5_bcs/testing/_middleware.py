@@ -25,6 +25,7 @@ from typing import Any
 
 import anyio
 import httpx2
+from starlette.requests import ClientDisconnect
 
 from ._clock import Clock
 from ._faults import CONTROL_PREFIX, FaultOutcome, FaultQueues
@@ -142,6 +143,10 @@ class FaultMiddleware:
 
         try:
             await self._respond(outcome, scope, receive, send_and_record, record)
+        except ClientDisconnect:
+            # The client left while its request body was read, as a cancelled
+            # call does, so nobody is left to respond to.
+            logger.debug("%s %s: the client disconnected", scope["method"], raw_path)
         finally:
             record(None)
 

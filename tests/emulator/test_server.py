@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 
+import anyio
 import httpx2
 import pytest
 
@@ -221,3 +223,20 @@ def test_cli_refuses_other_threads() -> None:
 
     assert len(errors) == 1
     assert "main thread" in str(errors[0])
+
+
+@pytest.mark.anyio
+async def test_client_leaving_during_delay_is_not_an_error(
+    server: EmulatorServer, emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator.add_faults("POST", "/v3/pam/", [{"delay": 0.3}])
+
+    async with server.async_client(max_retries=0) as red5:
+        with anyio.move_on_after(0.1):
+            await red5.get_conference_token("ann", "standup")
+        # The emulator reads the grant's body once the delay ends, and only
+        # then finds the client gone.
+        await anyio.sleep(0.5)
+
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert errors == []
