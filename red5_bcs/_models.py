@@ -48,7 +48,11 @@ class Red5Model(BaseModel):
     """Base of every response model: camelCase aliases, unknown fields kept."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=True
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="allow",
+        frozen=True,
+        defer_build=True,
     )
 
 
