@@ -549,12 +549,21 @@ class SlowClosingClient(httpx2.AsyncClient):
         await super().aclose()
 
 
-@pytest.mark.anyio
-async def test_cancelled_aclose_still_closes_pool() -> None:
+@pytest.fixture
+async def slow_pool() -> tuple[AsyncRed5Client, SlowClosingClient]:
+    """A client whose own pool takes 0.2 s to close."""
     client = AsyncRed5Client(credentials=CREDENTIALS, transport="httpx")
     client._core.http()
     slow = SlowClosingClient()
     client._core._own_http = slow
+    return client, slow
+
+
+@pytest.mark.anyio
+async def test_cancelled_aclose_still_closes_pool(
+    slow_pool: tuple[AsyncRed5Client, SlowClosingClient],
+) -> None:
+    client, slow = slow_pool
 
     with anyio.move_on_after(0.05):
         await client.aclose()
@@ -564,11 +573,10 @@ async def test_cancelled_aclose_still_closes_pool() -> None:
 
 
 @pytest.mark.anyio
-async def test_concurrent_aclose_waits_for_first() -> None:
-    client = AsyncRed5Client(credentials=CREDENTIALS, transport="httpx")
-    client._core.http()
-    slow = SlowClosingClient()
-    client._core._own_http = slow
+async def test_concurrent_aclose_waits_for_first(
+    slow_pool: tuple[AsyncRed5Client, SlowClosingClient],
+) -> None:
+    client, slow = slow_pool
     closed_when_returned: list[bool] = []
 
     async def close() -> None:
