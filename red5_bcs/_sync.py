@@ -89,7 +89,10 @@ class _PortalThread:
         return _LoopCall(self).run(function, args)
 
     def schedule(
-        self, callback: Callable[..., object], args: tuple[object, ...], context: Any
+        self,
+        callback: Callable[..., object],
+        args: tuple[object, ...],
+        context: contextvars.Context,
     ) -> None:
         """Run `callback(*args)` on the loop thread soon; safe from any thread.
 
@@ -101,14 +104,15 @@ class _PortalThread:
         else:
             self._native_token.run_sync_soon(context.run, callback, *args)
 
-    def spawn(self, function: Callable[..., Awaitable[object]], *args: object) -> None:
-        """Start `function(*args)` as a task; only from the loop thread."""
+    def spawn(
+        self, function: Callable[..., Awaitable[object]], *args: object
+    ) -> object:
+        """Start `function(*args)` as a task and return it; only on the loop thread."""
         if self.backend == "asyncio":
-            self._native_token.create_task(function(*args))
-        else:
-            import trio
+            return self._native_token.create_task(function(*args))
+        import trio
 
-            trio.lowlevel.spawn_system_task(function, *args)
+        return trio.lowlevel.spawn_system_task(function, *args)
 
     def _run(self, started: queue.Queue[_Started | BaseException]) -> None:
         # Imported here, in the client's own thread, because it loads asyncio
@@ -158,6 +162,7 @@ class _LoopCall:
         "_portal_thread",
         "_result",
         "_scope",
+        "_task",
     )
 
     def __init__(self, portal_thread: _PortalThread) -> None:
@@ -165,6 +170,7 @@ class _LoopCall:
         self._done = threading.Lock()
         self._done.acquire()
         self._scope: anyio.CancelScope | None = None
+        self._task: object = None
         self._abandoned = False
         self._result: Any = None
         self._error: BaseException | None = None
@@ -213,7 +219,8 @@ class _LoopCall:
             self._error = anyio.RunFinishedError()
             self._done.release()
             return
-        self._portal_thread.spawn(self._run_on_loop, function, args)
+        # asyncio keeps only weak references to tasks, so the call keeps its own.
+        self._task = self._portal_thread.spawn(self._run_on_loop, function, args)
 
     async def _run_on_loop(
         self, function: Callable[..., Awaitable[T]], args: tuple[object, ...]
