@@ -295,7 +295,7 @@ async def test_oversized_streamed_body_is_refused(waits: list[float]) -> None:
 @pytest.mark.anyio
 async def test_body_past_declared_length_rejected(waits: list[float]) -> None:
     # A transport that does not frame bodies, such as this mock, can deliver
-    # more than Content-Length says, so the limit counts what was read.
+    # more than the Content-Length value, so the limit counts what was read.
     chunks_sent: list[int] = []
 
     async def body() -> object:

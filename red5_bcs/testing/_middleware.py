@@ -144,8 +144,8 @@ class FaultMiddleware:
         try:
             await self._respond(outcome, scope, receive, send_and_record, record)
         except ClientDisconnect:
-            # The client left while its request body was read, as a cancelled
-            # call does, so nobody is left to respond to.
+            # The client disconnected while its request body was read, as a
+            # cancelled call does, so no response can be sent.
             logger.debug("%s %s: the client disconnected", scope["method"], raw_path)
         finally:
             record(None)
