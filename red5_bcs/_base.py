@@ -100,30 +100,29 @@ def _make_transport(
     return httpx2.AsyncHTTPTransport(limits=limits)
 
 
-def _current_event_loop() -> object:
-    """Return an object that identifies the running event loop."""
-    # asyncio's lookup is one C call, while anyio builds a new token object
-    # on each call. The token is only needed to tell trio's loops apart.
-    asyncio = sys.modules.get("asyncio")
-    if asyncio is not None:
-        try:
-            return asyncio.get_running_loop()
-        except RuntimeError:
-            pass
-    return anyio.lowlevel.current_token()
-
-
-def _running_asyncio() -> bool:
+def _running_asyncio_loop() -> object | None:
+    """Return the running asyncio event loop, or None under trio or no loop."""
     # An asyncio loop can only run once asyncio has been imported, so a
     # program that never imports it (a trio one) does not load it here.
     asyncio = sys.modules.get("asyncio")
     if asyncio is None:
-        return False
+        return None
     try:
-        asyncio.get_running_loop()
+        loop: object = asyncio.get_running_loop()
     except RuntimeError:
-        return False
-    return True
+        return None
+    return loop
+
+
+def _running_asyncio() -> bool:
+    return _running_asyncio_loop() is not None
+
+
+def _current_event_loop() -> object:
+    """Return an object that identifies the running event loop."""
+    # asyncio's lookup is one C call, while anyio builds a new token object
+    # on each call. The token is only needed to tell trio's loops apart.
+    return _running_asyncio_loop() or anyio.lowlevel.current_token()
 
 
 @dataclass

@@ -312,7 +312,7 @@ async def test_body_past_declared_length_rejected(waits: list[float]) -> None:
 
 
 @pytest.mark.anyio
-async def test_non_ascii_digit_length_is_ignored(waits: list[float]) -> None:
+async def test_non_ascii_length_ignored(waits: list[float]) -> None:
     # b"\xb2" reads as "²" in ISO-8859-1, which str.isdigit() accepts.
     odd = httpx2.Response(200, headers=[(b"Content-Length", b"\xb2")], content=b"{}")
 
@@ -322,7 +322,7 @@ async def test_non_ascii_digit_length_is_ignored(waits: list[float]) -> None:
 
 
 @pytest.mark.anyio
-async def test_compressed_body_is_bounded_after_decoding(waits: list[float]) -> None:
+async def test_gzip_body_bounded_after_decoding(waits: list[float]) -> None:
     expanding = gzip.compress(b"0" * (MAX_RESPONSE_BYTES + 1))
     bomb = httpx2.Response(
         200,
@@ -335,7 +335,7 @@ async def test_compressed_body_is_bounded_after_decoding(waits: list[float]) -> 
 
 
 @pytest.mark.anyio
-async def test_declared_length_body_is_read_whole(waits: list[float]) -> None:
+async def test_declared_length_body_read_whole(waits: list[float]) -> None:
     exact = httpx2.Response(200, headers={"Content-Length": "7"}, content=b'{"a":1}')
 
     response = await _send(Recorder(exact))

@@ -226,7 +226,7 @@ def test_cli_refuses_other_threads() -> None:
 
 
 @pytest.mark.anyio
-async def test_client_leaving_during_delay_is_not_an_error(
+async def test_client_leaving_mid_delay_logs_no_error(
     server: EmulatorServer, emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     emulator.add_faults("POST", "/v3/pam/", [{"delay": 0.3}])

@@ -311,6 +311,13 @@ def test_sync_close_ends_calls_in_other_threads(live: EmulatorServer) -> None:
     wait_logged(live.emulator, ROOMS, 2)
 
 
+def interrupt_main_thread_after(seconds: float) -> None:
+    """Send SIGINT to the main thread, the test's own, after `seconds`."""
+    main = threading.main_thread().ident
+    assert main == threading.get_ident()
+    threading.Timer(seconds, signal.pthread_kill, args=(main, signal.SIGINT)).start()
+
+
 def test_sync_interrupt_cancels_call(live: EmulatorServer) -> None:
     # With one connection and a one-second pool timeout, the call after the
     # interrupted one succeeds only if the interrupted request, delayed three
@@ -321,13 +328,8 @@ def test_sync_interrupt_cancels_call(live: EmulatorServer) -> None:
     try:
         red5.get_room_list()
         live.emulator.add_faults("GET", ROOMS, [{"delay": 3.0}])
-        main = threading.main_thread().ident
-        assert main == threading.get_ident()
-        interrupter = threading.Timer(
-            0.3, signal.pthread_kill, args=(main, signal.SIGINT)
-        )
         started = time.perf_counter()
-        interrupter.start()
+        interrupt_main_thread_after(0.3)
         with pytest.raises(KeyboardInterrupt):
             red5.get_room_list()
         assert time.perf_counter() - started < 2.0
@@ -338,7 +340,7 @@ def test_sync_interrupt_cancels_call(live: EmulatorServer) -> None:
     assert wait_for_no_sockets(live.port) == 0
 
 
-def test_sync_interrupt_during_iteration_closes_iterator(
+def test_sync_interrupt_closes_iterator(
     live: EmulatorServer,
 ) -> None:
     red5 = live.client(timeout=5.0, max_retries=0, limits=ONE_CONNECTION)
@@ -348,8 +350,7 @@ def test_sync_interrupt_during_iteration_closes_iterator(
         users = red5.iter_users(SLOW_ROOM, page_size=1)
         next(users)
         live.emulator.add_faults("GET", SLOW_USERS, [{"delay": 3.0}])
-        main = threading.main_thread().ident
-        threading.Timer(0.3, signal.pthread_kill, args=(main, signal.SIGINT)).start()
+        interrupt_main_thread_after(0.3)
 
         # The page request is still unwinding on the loop when the iterator
         # is closed, so the close must wait for it instead of failing.
